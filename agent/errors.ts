@@ -1,0 +1,57 @@
+/** Every failure Weft reports has a class and a stable `WEFT_ERR_*` code. */
+export class WeftError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends WeftError {
+  constructor(message: string, readonly file?: string, readonly path?: string, readonly line?: number) {
+    super('WEFT_ERR_CONFIG', message);
+  }
+}
+
+export class PrivilegeError extends WeftError {
+  constructor(message: string) {
+    super('WEFT_ERR_PRIVILEGE', message);
+  }
+}
+
+export class CgroupNotFoundError extends WeftError {
+  constructor(readonly cgroupPath: string) {
+    super('WEFT_ERR_CGROUP_NOT_FOUND', `cgroup ${cgroupPath} does not exist`);
+  }
+}
+
+export class EnrolError extends WeftError {
+  constructor(readonly workload: string, message: string, options?: { cause?: unknown }) {
+    super('WEFT_ERR_ENROL', `enrol ${workload}: ${message}`, options);
+  }
+}
+
+/** Why the proxy refused a connection; the reason is a label in logs and metrics. */
+export type RefusalReason =
+  | 'no_original_destination'
+  | 'unknown_source_workload'
+  | 'unknown_destination'
+  | 'no_healthy_endpoint'
+  | 'upstream_connect_failed';
+
+export class ConnectionRefusedError extends WeftError {
+  constructor(readonly reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super('WEFT_ERR_CONNECTION_REFUSED', message, options);
+  }
+}
+
+export class BpfError extends WeftError {
+  readonly errno: number;
+  readonly errnoName: string | undefined;
+  constructor(native: { code?: string; message: string; errno?: number; errnoName?: string }) {
+    super(native.code ?? 'WEFT_ERR_BPF', native.message);
+    this.errno = native.errno ?? 0;
+    this.errnoName = native.errnoName;
+  }
+}

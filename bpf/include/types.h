@@ -1,0 +1,57 @@
+/* Structs shared by the eBPF programs and the agent's map codec
+ * (agent/datapath/map-codec.ts mirrors these layouts byte for byte).
+ * Addresses and ports are in network byte order everywhere, so the agent
+ * encodes them once and the programs never convert. */
+#ifndef WEFT_TYPES_H
+#define WEFT_TYPES_H
+
+#include <linux/types.h>
+
+/* A meshed destination: a service VIP and port, or a meshed pod IP with
+ * port 0 standing for "any port". */
+struct mesh_dst_key {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+struct mesh_dst_value {
+	__u32 flags; /* MESH_DST_SERVICE or MESH_DST_WORKLOAD */
+};
+
+#define MESH_DST_SERVICE 1
+#define MESH_DST_WORKLOAD 2
+
+/* Where connect4 sends meshed connects: the node proxy's outbound listener. */
+struct proxy_addr {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+/* What the pod asked for, and who asked: identity comes from the cgroup,
+ * never from the source address. */
+struct orig_dst {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+	__u64 cgroup_id;
+};
+
+/* A TCP connection as the proxy sees it from the socket it accepted. */
+struct sock_pair {
+	__u32 src_ip;
+	__u32 dst_ip;
+	__u16 src_port;
+	__u16 dst_port;
+};
+
+/* Indexes of the per-CPU counter array. */
+enum weft_stat {
+	STAT_REDIRECTED = 0,      /* connect4 rewrote a meshed connect */
+	STAT_PAIRED = 1,          /* sockops published the record for the proxy */
+	STAT_PROXY_UNSET = 2,     /* meshed connect seen before the agent set the proxy address */
+	STAT_MAX = 4,
+};
+
+#endif
