@@ -1,0 +1,105 @@
+/**
+ * Checks that need only one document but that JSON Schema cannot say (or
+ * cannot say portably): label keys, repeated ports, addresses no pod or
+ * Service can have. An error here rejects the document, as a schema error does.
+ */
+import type { FieldPath } from './field-path.js';
+import type { ConfigIssue } from './issues.js';
+import { issueAt, type ManifestObject } from './manifest-object.js';
+
+/** The label that switches a namespace in or out of the mesh. */
+export const MESH_LABEL = 'weft.dev/mesh';
+
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Kubernetes' rule for label keys: `[prefix/]name`, prefix a DNS subdomain. */
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return 'a label key has at most one "/"';
+  const name = parts.at(-1) ?? '';
+  if (name.length > 63 || !labelName.test(name)) {
+    return "a label key's name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+  }
+  const prefix = parts.length === 2 ? (parts[0] ?? '') : undefined;
+  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix))) {
+    return "a label key's prefix must be a DNS subdomain such as weft.dev";
+  }
+  return undefined;
+}
+
+/** Why an address cannot be a pod IP or a Service VIP, if it cannot. */
+export function unusableAddress(ip: string): string | undefined {
+  const first = Number(ip.split('.')[0]);
+  if (first === 0) return 'is in 0.0.0.0/8, which means "this host"';
+  if (first === 127) return 'is a loopback address';
+  if (first >= 224 && first <= 239) return 'is a multicast address';
+  if (first >= 240) return 'is a reserved or broadcast address';
+  return undefined;
+}
+
+function checkLabelKeys(object: ManifestObject, path: FieldPath, labels: Record<string, string> | undefined): ConfigIssue[] {
+  return Object.keys(labels ?? {}).flatMap((key) => {
+    const problem = labelKeyProblem(key);
+    return problem ? [issueAt(object, 'error', [...path, key], `invalid label key: ${problem}`)] : [];
+  });
+}
+
+function checkAddress(object: ManifestObject, path: FieldPath, ip: string): ConfigIssue[] {
+  const problem = unusableAddress(ip);
+  return problem ? [issueAt(object, 'error', path, `${ip} ${problem}; it cannot be used here`)] : [];
+}
+
+function checkService(object: Extract<ManifestObject, { kind: 'Service' }>): ConfigIssue[] {
+  const { spec } = object.manifest;
+  const issues = [...checkLabelKeys(object, ['spec', 'selector'], spec.selector), ...checkAddress(object, ['spec', 'clusterIP'], spec.clusterIP)];
+  if (Object.keys(spec.selector ?? {}).length === 0) {
+    const path = spec.selector ? ['spec', 'selector'] : ['spec'];
+    issues.push(issueAt(object, 'warning', path, 'no selector: no workload backs this Service, so connections to it fail'));
+  }
+  const byPort = new Map<number, number>();
+  const byName = new Map<string, number>();
+  spec.ports.forEach((port, index) => {
+    const samePort = byPort.get(port.port);
+    if (samePort === undefined) byPort.set(port.port, index);
+    else issues.push(issueAt(object, 'error', ['spec', 'ports', index, 'port'], `port ${port.port} is already declared by spec.ports[${samePort}]`));
+    if (port.name === undefined) {
+      if (spec.ports.length > 1) {
+        issues.push(issueAt(object, 'warning', ['spec', 'ports', index], 'Kubernetes requires a name on every port of a Service with more than one port'));
+      }
+      return;
+    }
+    const sameName = byName.get(port.name);
+    if (sameName === undefined) byName.set(port.name, index);
+    else issues.push(issueAt(object, 'error', ['spec', 'ports', index, 'name'], `port name "${port.name}" is already used by spec.ports[${sameName}]`));
+  });
+  return issues;
+}
+
+function checkNamespace(object: Extract<ManifestObject, { kind: 'Namespace' }>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const mesh = object.manifest.metadata.labels?.[MESH_LABEL];
+  if (mesh !== undefined && mesh !== 'enabled' && mesh !== 'disabled') {
+    issues.push(issueAt(object, 'warning', ['metadata', 'labels', MESH_LABEL], `must be "enabled" or "disabled" (got "${mesh}"); ignored`));
+  }
+  return issues;
+}
+
+function checkWorkload(object: Extract<ManifestObject, { kind: 'Workload' }>): ConfigIssue[] {
+  return checkAddress(object, ['spec', 'ip'], object.manifest.spec.ip);
+}
+
+function checkKind(object: ManifestObject): ConfigIssue[] {
+  switch (object.kind) {
+    case 'Service':
+      return checkService(object);
+    case 'Namespace':
+      return checkNamespace(object);
+    case 'Workload':
+      return checkWorkload(object);
+  }
+}
+
+export function checkDocument(object: ManifestObject): ConfigIssue[] {
+  return [...checkLabelKeys(object, ['metadata', 'labels'], object.manifest.metadata.labels), ...checkKind(object)];
+}

@@ -1,0 +1,104 @@
+/**
+ * Building blocks shared by the manifest schemas. Plain JSON Schema through
+ * TypeBox, with patterns RE2 can run too (no lookaround), because the CRDs'
+ * OpenAPI schemas are derived from these objects and the API server
+ * evaluates patterns with Go's regexp. A `description` on a pattern is also
+ * what the validator says when the pattern does not match ("must be <description>").
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+const octet = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+
+/** Dotted quad without leading zeros: "010" reads as octal to some tools and decimal to others. */
+export const Ipv4 = Type.String({
+  pattern: `^(${octet}\\.){3}${octet}$`,
+  description: 'an IPv4 address such as 10.96.0.20',
+});
+
+export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+
+const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+
+/** RFC 1123 label: namespace and Service names, port names. */
+export const DnsLabel = Type.String({
+  pattern: `^${dnsLabel}$`,
+  maxLength: 63,
+  description: "a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+});
+
+/** RFC 1123 subdomain: names of most other objects, nodes and service accounts. */
+export const DnsSubdomain = Type.String({
+  pattern: `^${dnsLabel}(\\.${dnsLabel})*$`,
+  maxLength: 253,
+  description: "a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+});
+
+/** Kubernetes label value (keys are checked in document-checks.ts: JSON Schema for map keys is not portable to OpenAPI). */
+export const LabelValue = Type.String({
+  pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$',
+  maxLength: 63,
+  description: "a label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+});
+
+/**
+ * A string-to-string map as OpenAPI structural schemas spell it
+ * (additionalProperties), not as TypeBox's Record does (patternProperties,
+ * which CRDs reject).
+ */
+export function StringMap<T extends TSchema>(value: T, options: { description?: string } = {}) {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value, ...options });
+}
+
+export const Labels = StringMap(LabelValue);
+
+/**
+ * Fields of Kubernetes ObjectMeta that Weft does not read but must accept,
+ * so that objects read back from a cluster validate. Everything else in
+ * metadata is a typo (say `namepsace`), which would otherwise silently move
+ * an object to the default namespace.
+ */
+const ignoredMetaFields = {
+  generateName: Type.Optional(Type.Unknown()),
+  uid: Type.Optional(Type.Unknown()),
+  resourceVersion: Type.Optional(Type.Unknown()),
+  generation: Type.Optional(Type.Unknown()),
+  creationTimestamp: Type.Optional(Type.Unknown()),
+  deletionTimestamp: Type.Optional(Type.Unknown()),
+  deletionGracePeriodSeconds: Type.Optional(Type.Unknown()),
+  selfLink: Type.Optional(Type.Unknown()),
+  ownerReferences: Type.Optional(Type.Unknown()),
+  finalizers: Type.Optional(Type.Unknown()),
+  managedFields: Type.Optional(Type.Unknown()),
+};
+
+export function NamespacedMetadata(name: TSchema = DnsSubdomain) {
+  return Type.Object(
+    {
+      name: Type.Unsafe<string>(name),
+      namespace: Type.Optional(Type.String({ ...DnsLabel, default: DEFAULT_NAMESPACE })),
+      labels: Type.Optional(Labels),
+      annotations: Type.Optional(StringMap(Type.String())),
+      ...ignoredMetaFields,
+    },
+    { additionalProperties: false },
+  );
+}
+
+export function ClusterMetadata(name: TSchema = DnsSubdomain) {
+  return Type.Object(
+    {
+      name: Type.Unsafe<string>(name),
+      // Cluster-scoped objects may carry one (kubectl ignores it); it means nothing.
+      namespace: Type.Optional(Type.Unknown()),
+      labels: Type.Optional(Labels),
+      annotations: Type.Optional(StringMap(Type.String())),
+      ...ignoredMetaFields,
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** Read back from a cluster, objects have a status; in manifests it is ignored. */
+export const IgnoredStatus = Type.Optional(Type.Unknown());
