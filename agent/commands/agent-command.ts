@@ -1,0 +1,72 @@
+import { isIPv4 } from 'node:net';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { runAgent } from '../app.js';
+import { agentDefaults } from '../config.js';
+import { removeDatapath } from '../datapath/datapath.js';
+import { logger } from '../log.js';
+
+function ipv4(value: string): string {
+  if (!isIPv4(value)) throw new InvalidArgumentError(`'${value}' is not an IPv4 address`);
+  return value;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port (1-65535)`);
+  return n;
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run the node agent: enrol local pods, run the node proxy')
+    .requiredOption('--node <name>', 'this node\'s name, as Workloads name it in spec.node')
+    .requiredOption('--node-ip <ip>', 'this node\'s IPv4 address; the proxy listens here', ipv4)
+    .requiredOption('--config-dir <dir>', 'a directory of Service and Workload manifests (standalone mode)')
+    .option('--bpffs-root <dir>', 'where pins live (under <dir>/<node>)', agentDefaults.bpffsRoot)
+    .option('--cgroup-mount <dir>', 'the cgroup v2 mount (default: discovered)')
+    .option('--outbound-port <port>', 'outbound listener port', port, agentDefaults.outboundPort)
+    .option('--metrics-port <port>', 'metrics and health port', port, agentDefaults.metricsPort)
+    .action(async (flags) => {
+      const log = logger('cli');
+      const agent = await runAgent({
+        node: flags.node,
+        nodeIp: flags.nodeIp,
+        configDir: flags.configDir,
+        bpffsRoot: flags.bpffsRoot,
+        cgroupMount: flags.cgroupMount,
+        outboundPort: flags.outboundPort,
+        metricsPort: flags.metricsPort,
+        connectTimeoutMs: agentDefaults.connectTimeoutMs,
+        enrolRetryMs: agentDefaults.enrolRetryMs,
+        drainGraceMs: agentDefaults.drainGraceMs,
+      });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        agent.stop().then(
+          () => process.exit(0),
+          (error) => {
+            log.error({ err: error }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('cleanup')
+    .description('uninstall from this node: detach every Weft program from pod cgroups and remove its pins')
+    .requiredOption('--node <name>', 'the node whose pins to remove')
+    .option('--bpffs-root <dir>', 'where pins live', agentDefaults.bpffsRoot)
+    .action((flags) => {
+      const pinRoot = join(flags.bpffsRoot, flags.node);
+      removeDatapath(pinRoot);
+      logger('cli').info({ pinRoot }, 'datapath removed');
+    });
+}

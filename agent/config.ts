@@ -1,0 +1,25 @@
+/** The agent's settings, from flags; defaults are the node ports of the operator's contract. */
+export interface AgentOptions {
+  node: string;
+  nodeIp: string;
+  configDir: string;
+  /** pins go under <bpffsRoot>/<node> */
+  bpffsRoot: string;
+  /** the cgroup v2 mount; discovered when absent */
+  cgroupMount?: string;
+  outboundPort: number;
+  metricsPort: number;
+  connectTimeoutMs: number;
+  /** how often enrolment failures (e.g. a cgroup not there yet) are retried */
+  enrolRetryMs: number;
+  drainGraceMs: number;
+}
+
+export const agentDefaults = {
+  bpffsRoot: '/sys/fs/bpf/weft',
+  outboundPort: 15001,
+  metricsPort: 15020,
+  connectTimeoutMs: 5000,
+  enrolRetryMs: 1000,
+  drainGraceMs: 5000,
+} as const;

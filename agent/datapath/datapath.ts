@@ -1,0 +1,149 @@
+/**
+ * The node's eBPF datapath: the programs of bpf/build loaded against maps
+ * pinned under one pin root, and the operations the agent needs on them.
+ * Only the enroller and the agent's updater write through this class; the
+ * proxy only takes original destinations.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BpfObject, PinnedMap, detachLink, linkInfo, type CgroupLinkInfo } from '../../native/index.js';
+import { bpfObjectDir } from '../paths.js';
+import {
+  Stat,
+  decodeMeshDestinationKey,
+  decodeOriginalDestination,
+  encodeMeshDestinationKey,
+  encodeMeshDestinationValue,
+  encodeProxyAddress,
+  encodeSocketPair,
+  encodeU32Key,
+  sumPerCpu,
+  type MeshDestinationKind,
+  type OriginalDestination,
+  type SocketPair,
+} from './map-codec.js';
+
+/** Each hook: the object file, its program, and the name its link pin gets. */
+export const hooks = [
+  { object: 'connect4.bpf.o', program: 'weft_connect4', pin: 'connect4' },
+  { object: 'sockops.bpf.o', program: 'weft_sockops', pin: 'sockops' },
+] as const;
+
+export type HookPin = (typeof hooks)[number]['pin'];
+
+export interface DatapathStats {
+  redirected: bigint;
+  paired: bigint;
+  proxyUnset: bigint;
+}
+
+export class Datapath {
+  readonly #objects = new Map<string, BpfObject>();
+  readonly #meshDst: PinnedMap;
+  readonly #proxyAddr: PinnedMap;
+  readonly #pairOrigDst: PinnedMap;
+  readonly #stats: PinnedMap;
+
+  /** Loads every hook's object; pinned maps are reused when they exist, so
+   * a restarted agent sees the state its predecessor left. */
+  constructor(readonly pinRoot: string, objectDir = bpfObjectDir) {
+    mkdirSync(join(pinRoot, 'links'), { recursive: true });
+    try {
+      for (const hook of hooks) this.#objects.set(hook.pin, new BpfObject(join(objectDir, hook.object), pinRoot));
+      this.#meshDst = new PinnedMap(join(pinRoot, 'mesh_dst'));
+      this.#proxyAddr = new PinnedMap(join(pinRoot, 'proxy_addr'));
+      this.#pairOrigDst = new PinnedMap(join(pinRoot, 'pair_orig_dst'));
+      this.#stats = new PinnedMap(join(pinRoot, 'stats'));
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  setProxyAddress(ip: string, port: number): void {
+    this.#proxyAddr.update(encodeU32Key(0), encodeProxyAddress(ip, port));
+  }
+
+  addMeshDestination(ip: string, port: number, kind: MeshDestinationKind): void {
+    this.#meshDst.update(encodeMeshDestinationKey(ip, port), encodeMeshDestinationValue(kind));
+  }
+
+  removeMeshDestination(ip: string, port: number): boolean {
+    return this.#meshDst.delete(encodeMeshDestinationKey(ip, port));
+  }
+
+  meshDestinations(): Array<{ ip: string; port: number }> {
+    return [...this.#meshDst.keys()].map(decodeMeshDestinationKey);
+  }
+
+  /** The record of a redirected connection, removed as it is read: each
+   * accepted socket claims its own record exactly once. */
+  takeOriginalDestination(pair: SocketPair): OriginalDestination | null {
+    const value = this.#pairOrigDst.lookupAndDelete(encodeSocketPair(pair));
+    return value ? decodeOriginalDestination(value) : null;
+  }
+
+  stats(): DatapathStats {
+    const read = (index: number) => {
+      const value = this.#stats.lookup(encodeU32Key(index));
+      return value ? sumPerCpu(value) : 0n;
+    };
+    return { redirected: read(Stat.redirected), paired: read(Stat.paired), proxyUnset: read(Stat.proxyUnset) };
+  }
+
+  linkDir(owner: string): string {
+    return join(this.pinRoot, 'links', owner);
+  }
+
+  /** Attach every hook to a cgroup, or re-point existing pinned links at the
+   * programs loaded now (agent restart): the cgroup is never left bare. */
+  attach(owner: string, cgroupDir: string): void {
+    const dir = this.linkDir(owner);
+    mkdirSync(dir, { recursive: true });
+    for (const hook of hooks) {
+      const pin = join(dir, hook.pin);
+      const object = this.#objects.get(hook.pin)!;
+      if (existsSync(pin)) object.updateLink(hook.program, pin);
+      else object.attachCgroup(hook.program, cgroupDir, pin);
+    }
+  }
+
+  /** What the pinned links of an owner are attached to, or undefined. */
+  attachment(owner: string): CgroupLinkInfo | undefined {
+    const pin = join(this.linkDir(owner), hooks[0].pin);
+    return existsSync(pin) ? linkInfo(pin) : undefined;
+  }
+
+  detach(owner: string): void {
+    const dir = this.linkDir(owner);
+    for (const hook of hooks) {
+      const pin = join(dir, hook.pin);
+      if (existsSync(pin)) detachLink(pin);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  owners(): string[] {
+    return readdirSync(join(this.pinRoot, 'links'));
+  }
+
+  close(): void {
+    for (const object of this.#objects.values()) object.close();
+    this.#objects.clear();
+    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#stats]) map?.close();
+  }
+}
+
+/** Uninstall: detach every link and remove every pin of a node. */
+export function removeDatapath(pinRoot: string): void {
+  const links = join(pinRoot, 'links');
+  if (existsSync(links)) {
+    for (const owner of readdirSync(links)) {
+      for (const hook of hooks) {
+        const pin = join(links, owner, hook.pin);
+        if (existsSync(pin)) detachLink(pin);
+      }
+    }
+  }
+  rmSync(pinRoot, { recursive: true, force: true });
+}

@@ -1,0 +1,111 @@
+/**
+ * Byte layouts of the structs in bpf/include/types.h. Addresses and ports are
+ * network byte order (as the programs read them from the socket); flags and
+ * counters are host order.
+ */
+import { endianness } from 'node:os';
+
+const littleEndian = endianness() === 'LE';
+
+export interface OriginalDestination {
+  ip: string;
+  port: number;
+  cgroupId: bigint;
+}
+
+export interface SocketPair {
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+}
+
+export const MeshDestinationKind = { service: 1, workload: 2 } as const;
+export type MeshDestinationKind = (typeof MeshDestinationKind)[keyof typeof MeshDestinationKind];
+
+/** Indexes of the per-CPU `stats` array (enum weft_stat). */
+export const Stat = { redirected: 0, paired: 1, proxyUnset: 2 } as const;
+export const statCount = 4;
+
+/** '10.1.2.3' or '::ffff:10.1.2.3' -> 4 bytes at `offset`. */
+export function writeIpv4(buffer: Buffer, offset: number, ip: string): void {
+  const octets = stripMapped(ip).split('.');
+  if (octets.length !== 4) throw new TypeError(`not an IPv4 address: ${ip}`);
+  octets.forEach((octet, i) => {
+    const value = Number(octet);
+    if (!Number.isInteger(value) || value < 0 || value > 255) throw new TypeError(`not an IPv4 address: ${ip}`);
+    buffer[offset + i] = value;
+  });
+}
+
+export function readIpv4(buffer: Buffer, offset: number): string {
+  return `${buffer[offset]}.${buffer[offset + 1]}.${buffer[offset + 2]}.${buffer[offset + 3]}`;
+}
+
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function writeHostU32(buffer: Buffer, offset: number, value: number): void {
+  if (littleEndian) buffer.writeUInt32LE(value, offset);
+  else buffer.writeUInt32BE(value, offset);
+}
+
+function readHostU64(buffer: Buffer, offset: number): bigint {
+  return littleEndian ? buffer.readBigUInt64LE(offset) : buffer.readBigUInt64BE(offset);
+}
+
+/** struct mesh_dst_key; port 0 means every port of that IP. */
+export function encodeMeshDestinationKey(ip: string, port: number): Buffer {
+  const key = Buffer.alloc(8);
+  writeIpv4(key, 0, ip);
+  key.writeUInt16BE(port, 4);
+  return key;
+}
+
+export function decodeMeshDestinationKey(key: Buffer): { ip: string; port: number } {
+  return { ip: readIpv4(key, 0), port: key.readUInt16BE(4) };
+}
+
+/** struct mesh_dst_value */
+export function encodeMeshDestinationValue(kind: MeshDestinationKind): Buffer {
+  const value = Buffer.alloc(4);
+  writeHostU32(value, 0, kind);
+  return value;
+}
+
+/** struct proxy_addr */
+export function encodeProxyAddress(ip: string, port: number): Buffer {
+  const value = Buffer.alloc(8);
+  writeIpv4(value, 0, ip);
+  value.writeUInt16BE(port, 4);
+  return value;
+}
+
+/** struct sock_pair, as the proxy sees the accepted socket. */
+export function encodeSocketPair(pair: SocketPair): Buffer {
+  const key = Buffer.alloc(12);
+  writeIpv4(key, 0, pair.srcIp);
+  writeIpv4(key, 4, pair.dstIp);
+  key.writeUInt16BE(pair.srcPort, 8);
+  key.writeUInt16BE(pair.dstPort, 10);
+  return key;
+}
+
+/** struct orig_dst */
+export function decodeOriginalDestination(value: Buffer): OriginalDestination {
+  return { ip: readIpv4(value, 0), port: value.readUInt16BE(4), cgroupId: readHostU64(value, 8) };
+}
+
+export function encodeU32Key(index: number): Buffer {
+  const key = Buffer.alloc(4);
+  writeHostU32(key, 0, index);
+  return key;
+}
+
+/** Sum of one per-CPU u64 slot across CPUs. */
+export function sumPerCpu(value: Buffer): bigint {
+  let total = 0n;
+  for (let offset = 0; offset + 8 <= value.length; offset += 8) total += readHostU64(value, offset);
+  return total;
+}

@@ -1,0 +1,138 @@
+/**
+ * The outbound listener (port 15001): every connect a meshed pod makes to a
+ * meshed destination arrives here. A connection's life, top to bottom:
+ * accept -> original destination from the datapath -> source workload from
+ * the cgroup id -> destination from state -> pick endpoint -> connect ->
+ * copy both ways -> record.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { ConnectionRefusedError } from '../errors.js';
+import type { Drain } from '../drain.js';
+import type { Workload } from '../../control-plane/model/types.js';
+import { serviceKey, type Destination, type Endpoint } from '../state/destination.js';
+import { stripMapped } from '../datapath/map-codec.js';
+import { connectUpstream } from './connect-upstream.js';
+import { copyBidirectional } from './copy.js';
+import { RoundRobin } from './load-balancer-round-robin.js';
+import type { ProxyInputs } from './proxy-inputs.js';
+import { tcpLabels } from './telemetry-labels.js';
+
+export class Outbound {
+  readonly #server: Server;
+  readonly #balancer = new RoundRobin();
+
+  constructor(
+    private readonly inputs: ProxyInputs,
+    private readonly drain: Drain,
+  ) {
+    this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+      this.drain.track(socket);
+      this.#handle(socket).catch((error) => {
+        this.inputs.log.error({ err: error }, 'outbound connection failed unexpectedly');
+        socket.resetAndDestroy();
+      });
+    });
+    drain.signal.addEventListener('abort', () => this.#server.close(), { once: true });
+  }
+
+  address(): { ip: string; port: number } {
+    return { ip: this.inputs.config.nodeIp, port: this.inputs.config.outboundPort };
+  }
+
+  async run(): Promise<void> {
+    const { ip, port } = this.address();
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: ip, port, backlog: 4096 }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server.on('error', (error) => this.inputs.log.error({ err: error }, 'outbound listener error'));
+  }
+
+  async #handle(downstream: Socket): Promise<void> {
+    const started = performance.now();
+    const peer = { ip: stripMapped(downstream.remoteAddress ?? ''), port: downstream.remotePort ?? 0 };
+    let source: Workload | undefined;
+    let destination: Destination | undefined;
+    try {
+      const original = this.inputs.originalDestinations.takeOriginalDestination({
+        srcIp: peer.ip,
+        srcPort: peer.port,
+        dstIp: stripMapped(downstream.localAddress ?? ''),
+        dstPort: downstream.localPort ?? 0,
+      });
+      if (!original) {
+        throw new ConnectionRefusedError('no_original_destination', `no redirect record for ${peer.ip}:${peer.port}`);
+      }
+      source = this.inputs.state.sourceByCgroupId(original.cgroupId);
+      if (!source) {
+        throw new ConnectionRefusedError(
+          'unknown_source_workload',
+          `cgroup ${original.cgroupId} of ${peer.ip}:${peer.port} belongs to no enrolled workload`,
+        );
+      }
+      destination = this.inputs.state.resolve(original.ip, original.port);
+      if (!destination) {
+        throw new ConnectionRefusedError('unknown_destination', `${original.ip}:${original.port} is not a mesh destination`);
+      }
+      const upstream = await this.#connect(destination);
+      const labels = tcpLabels(source, destination, upstream.endpoint);
+      this.inputs.metrics.tcpOpened.inc(labels);
+      const copied = await copyBidirectional(downstream, upstream.socket);
+      this.inputs.metrics.tcpClosed.inc(labels);
+      this.inputs.metrics.tcpSent.inc(labels, copied.sent);
+      this.inputs.metrics.tcpReceived.inc(labels, copied.received);
+      this.inputs.log.info(
+        {
+          src: { workload: `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
+          dst: { service: labels.destination_service, workload: labels.destination_workload, addr: `${upstream.endpoint.ip}:${upstream.endpoint.port}` },
+          sent: copied.sent,
+          received: copied.received,
+          durationMs: Math.round(performance.now() - started),
+          error: copied.error?.message,
+        },
+        'connection complete',
+      );
+    } catch (error) {
+      if (!(error instanceof ConnectionRefusedError)) throw error;
+      this.inputs.metrics.refuse(error.reason);
+      this.inputs.log.warn(
+        {
+          reason: error.reason,
+          src: { workload: source && `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
+          detail: error.message,
+        },
+        'connection refused',
+      );
+      downstream.resetAndDestroy();
+    }
+  }
+
+  async #connect(destination: Destination): Promise<{ socket: Socket; endpoint: Endpoint }> {
+    const candidates =
+      destination.kind === 'service'
+        ? this.#balancer.order(serviceKey(destination.service, destination.port), destination.endpoints)
+        : [{ workload: destination.workload, ip: destination.workload.ip, port: destination.port }];
+    if (candidates.length === 0) {
+      throw new ConnectionRefusedError('no_healthy_endpoint', `${describe(destination)} has no endpoints`);
+    }
+    const { nodeIp, connectTimeoutMs, connectAttempts } = this.inputs.config;
+    const errors: string[] = [];
+    for (const endpoint of candidates.slice(0, connectAttempts)) {
+      try {
+        return { socket: await connectUpstream(endpoint.ip, endpoint.port, nodeIp, connectTimeoutMs), endpoint };
+      } catch (error) {
+        errors.push(`${endpoint.ip}:${endpoint.port}: ${(error as Error).message}`);
+      }
+    }
+    throw new ConnectionRefusedError('upstream_connect_failed', `${describe(destination)}: ${errors.join('; ')}`);
+  }
+}
+
+function describe(destination: Destination): string {
+  return destination.kind === 'service'
+    ? serviceKey(destination.service, destination.port)
+    : `${destination.workload.namespace}/${destination.workload.name}:${destination.port}`;
+}

@@ -1,0 +1,20 @@
+import type { Service, ServicePort, Workload } from '../../control-plane/model/types.js';
+
+export interface Endpoint {
+  workload: Workload;
+  ip: string;
+  port: number;
+}
+
+/** What an original destination (ip, port) means in the mesh. */
+export type Destination =
+  | { kind: 'service'; service: Service; port: ServicePort; endpoints: Endpoint[] }
+  | { kind: 'workload'; workload: Workload; port: number };
+
+export function serviceKey(service: Service, port: ServicePort): string {
+  return `${service.namespace}/${service.name}:${port.port}`;
+}
+
+export function workloadKey(workload: Workload): string {
+  return `${workload.namespace}/${workload.name}`;
+}

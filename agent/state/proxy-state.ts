@@ -1,0 +1,51 @@
+/**
+ * What the proxy knows: services, workloads, and which local cgroup belongs
+ * to which workload. Readers take the current snapshot; `update` is called
+ * only by the agent's updater, so a connection never sees half a config.
+ */
+import type { MeshConfig, Workload } from '../../control-plane/model/types.js';
+import type { Destination } from './destination.js';
+import { ServiceIndex } from './service-index.js';
+
+interface Snapshot {
+  version: number;
+  services: ServiceIndex;
+  workloadsByIp: Map<string, Workload>;
+  localByCgroupId: Map<bigint, Workload>;
+}
+
+export class ProxyState {
+  #snapshot: Snapshot = {
+    version: 0,
+    services: new ServiceIndex([], []),
+    workloadsByIp: new Map(),
+    localByCgroupId: new Map(),
+  };
+
+  update(config: MeshConfig, localByCgroupId: Map<bigint, Workload>): void {
+    this.#snapshot = {
+      version: this.#snapshot.version + 1,
+      services: new ServiceIndex(config.services, config.workloads),
+      workloadsByIp: new Map(config.workloads.map((workload) => [workload.ip, workload])),
+      localByCgroupId: new Map(localByCgroupId),
+    };
+  }
+
+  get version(): number {
+    return this.#snapshot.version;
+  }
+
+  /** The workload a connection came from, by the cgroup its process is in. */
+  sourceByCgroupId(cgroupId: bigint): Workload | undefined {
+    return this.#snapshot.localByCgroupId.get(cgroupId);
+  }
+
+  resolve(ip: string, port: number): Destination | undefined {
+    const { services, workloadsByIp } = this.#snapshot;
+    const vip = services.byVip(ip, port);
+    if (vip) return { kind: 'service', ...vip };
+    const workload = workloadsByIp.get(ip);
+    if (workload?.mesh) return { kind: 'workload', workload, port };
+    return undefined;
+  }
+}

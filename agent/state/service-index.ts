@@ -1,0 +1,34 @@
+import type { Service, ServicePort, Workload } from '../../control-plane/model/types.js';
+import type { Endpoint } from './destination.js';
+
+function selects(service: Service, workload: Workload): boolean {
+  const selector = Object.entries(service.selector);
+  return (
+    workload.namespace === service.namespace &&
+    selector.length > 0 &&
+    selector.every(([key, value]) => workload.labels[key] === value)
+  );
+}
+
+/** Services by VIP and port, each with its endpoints resolved once per config. */
+export class ServiceIndex {
+  readonly #byVip = new Map<string, { service: Service; port: ServicePort; endpoints: Endpoint[] }>();
+
+  constructor(services: Service[], workloads: Workload[]) {
+    for (const service of services) {
+      const members = workloads.filter((workload) => selects(service, workload));
+      for (const port of service.ports) {
+        const endpoints = members.map((workload) => ({ workload, ip: workload.ip, port: port.targetPort }));
+        this.#byVip.set(`${service.clusterIP}:${port.port}`, { service, port, endpoints });
+      }
+    }
+  }
+
+  byVip(ip: string, port: number) {
+    return this.#byVip.get(`${ip}:${port}`);
+  }
+
+  *vips(): Generator<{ ip: string; port: number }> {
+    for (const { service, port } of this.#byVip.values()) yield { ip: service.clusterIP, port: port.port };
+  }
+}
