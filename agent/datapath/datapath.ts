@@ -4,7 +4,7 @@
  * Only the enroller and the agent's updater write through this class; the
  * proxy only takes original destinations.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfObject, PinnedMap, detachLink, linkInfo, type CgroupLinkInfo } from '../../native/index.js';
 import { bpfObjectDir } from '../paths.js';
@@ -115,12 +115,7 @@ export class Datapath {
   }
 
   detach(owner: string): void {
-    const dir = this.linkDir(owner);
-    for (const hook of hooks) {
-      const pin = join(dir, hook.pin);
-      if (existsSync(pin)) detachLink(pin);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    detachOwner(this.linkDir(owner));
   }
 
   owners(): string[] {
@@ -134,16 +129,24 @@ export class Datapath {
   }
 }
 
+/** Detach an owner's links and remove its pin directory. bpffs refuses
+ * readdir-based recursive removal, so each pin is removed by name. */
+function detachOwner(dir: string): void {
+  for (const hook of hooks) {
+    const pin = join(dir, hook.pin);
+    if (existsSync(pin)) detachLink(pin);
+  }
+  if (existsSync(dir)) rmdirSync(dir);
+}
+
 /** Uninstall: detach every link and remove every pin of a node. */
 export function removeDatapath(pinRoot: string): void {
   const links = join(pinRoot, 'links');
   if (existsSync(links)) {
-    for (const owner of readdirSync(links)) {
-      for (const hook of hooks) {
-        const pin = join(links, owner, hook.pin);
-        if (existsSync(pin)) detachLink(pin);
-      }
-    }
+    for (const owner of readdirSync(links)) detachOwner(join(links, owner));
+    rmdirSync(links);
   }
-  rmSync(pinRoot, { recursive: true, force: true });
+  if (!existsSync(pinRoot)) return;
+  for (const name of readdirSync(pinRoot)) unlinkSync(join(pinRoot, name));
+  rmdirSync(pinRoot);
 }

@@ -20,14 +20,18 @@ export interface EnrolResult {
   detached: string[];
 }
 
-/** The name a workload's link pins are kept under. Namespaces hold no '.', so it is unique. */
+/** The name a workload's link pins are kept under. bpffs refuses names
+ * with a '.', and Kubernetes names never hold a '_': so '_' separates, and
+ * stands for the dots a pod name may have, without ambiguity. */
 export function enrolmentOwner(workload: Workload): string {
-  return `${workload.namespace}.${workload.name}`;
+  return `${workload.namespace}_${workload.name.replaceAll('.', '_')}`;
 }
 
 export class Enroller {
   /** Owners this process attached or re-pointed, with their cgroup id: no repeat syscalls per reconcile. */
   readonly #current = new Map<string, bigint>();
+  /** The last reason each owner failed for: a retry that fails the same way is not logged again. */
+  readonly #failing = new Map<string, string>();
 
   constructor(
     private readonly datapath: Datapath,
@@ -70,14 +74,22 @@ export class Enroller {
         this.#current.set(owner, cgroupId);
         result.byCgroupId.set(cgroupId, workload);
       } catch (error) {
-        this.datapath.detach(owner);
         this.#current.delete(owner);
-        result.failures.push({ workload, reason: (error as Error).message });
+        let reason = (error as Error).message;
+        try {
+          this.datapath.detach(owner); // never leave one hook without the other
+        } catch (cleanup) {
+          reason += `; cleanup failed: ${(cleanup as Error).message}`;
+        }
+        result.failures.push({ workload, reason });
       }
     }
-    for (const failure of result.failures) {
-      this.log.warn({ owner: enrolmentOwner(failure.workload), reason: failure.reason }, 'workload not enrolled');
+    const failing = new Map(result.failures.map((f) => [enrolmentOwner(f.workload), f.reason]));
+    for (const [owner, reason] of failing) {
+      if (this.#failing.get(owner) !== reason) this.log.warn({ owner, reason }, 'workload not enrolled');
     }
+    this.#failing.clear();
+    for (const [owner, reason] of failing) this.#failing.set(owner, reason);
     return result;
   }
 }
