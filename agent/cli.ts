@@ -1,0 +1,16 @@
+/** `weft`: one binary, one commander program; each command lives in agent/commands/. */
+import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerCheckCommand } from './commands/check-command.js';
+
+const program = new Command('weft')
+  .description('Weft: a sidecar-free service mesh; eBPF redirection into one TypeScript proxy per node')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerAgentCommand(program);
+registerDemoCommand(program);
+registerCheckCommand(program);
+
+await program.parseAsync(process.argv);
