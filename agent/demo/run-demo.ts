@@ -8,6 +8,9 @@ import { countErrors, formatIssue } from '../../control-plane/model/issues.js';
 import { loadConfigDir } from '../../control-plane/sources/file-source.js';
 import type { Service } from '../../control-plane/model/types.js';
 import { prefixesPresent } from '../../test/testbed/teardown.js';
+import { renderCheckTable } from '../check/render-table.js';
+import { passed, runChecks } from '../check/run-checks.js';
+import { WeftError } from '../errors.js';
 import { defaultConfigDir } from '../paths.js';
 import { buildDemoMesh, type DemoMesh } from './demo-mesh.js';
 
@@ -43,6 +46,11 @@ function vipUrl(service: Service): string {
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { out } = options;
+  const preflight = runChecks();
+  if (!passed(preflight)) {
+    out(renderCheckTable(preflight));
+    throw new WeftError('WEFT_ERR_PREFLIGHT', 'this machine is missing what the demo needs (see the table above)');
+  }
   const manifestFile = join(defaultConfigDir, 'mesh.yaml');
   const { config, issues } = await loadConfigDir(defaultConfigDir);
   if (countErrors(issues) > 0) throw new Error(`the embedded config is invalid:\n${issues.map(formatIssue).join('\n')}`);
