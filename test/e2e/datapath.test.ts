@@ -132,10 +132,11 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
         host: echoVip, port: 7000, bytes: 16, expect: 'hello-echo', localAddress: c.ip, timeoutMs: 5000,
       });
       assert.equal(result.localAddress, c.ip);
-      const line = mesh
-        .agentLog('node-1')
-        .find((entry) => entry.msg === 'connection complete' && entry.src?.addr === `${c.ip}:${result.localPort}`);
-      assert.ok(line, 'the proxy logged the connection');
+      // The proxy logs once both sides have closed, a moment after the client saw its FIN.
+      const line = await mesh.waitForAgentLog(
+        'node-1',
+        (entry) => entry.msg === 'connection complete' && entry.src?.addr === `${c.ip}:${result.localPort}`,
+      );
       assert.equal(line.src.workload, 'default/client-a');
     } finally {
       await testbed.run(['ip', 'route', 'replace', `${c.ip}/32`, 'dev', c.vethOnNode, 'src', node.ip], { netns: node.netns });

@@ -109,9 +109,9 @@ export class MeshFixture {
     return agent;
   }
 
-  /** The agent's JSON log lines so far. */
-  agentLog(node: string): Array<Record<string, any>> {
-    return this.testbed.readLogLines(this.agents.get(node)!.logFile);
+  /** The first agent log line matching, waiting up to `timeoutMs` for it. */
+  waitForAgentLog(node: string, predicate: (line: Record<string, any>) => boolean, timeoutMs = 5000) {
+    return this.testbed.waitForLog(this.agents.get(node)!.logFile, predicate, timeoutMs);
   }
 
   async destroy(): Promise<void> {
