@@ -18,6 +18,7 @@ import { logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { Outbound } from './proxy/outbound.js';
 import { ProxyState } from './state/proxy-state.js';
+import { SourceResolver } from './state/source-resolver.js';
 import { ensureBpffs } from './system/bpffs.js';
 import { cgroup2MountPoint } from './system/mounts.js';
 
@@ -66,6 +67,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         connectAttempts: 3,
       },
       state,
+      sources: new SourceResolver(state, cgroupMount),
       originalDestinations: datapath,
       metrics,
       log: logger('outbound', { node: options.node }),

@@ -66,7 +66,7 @@ export class Outbound {
       if (!original) {
         throw new ConnectionRefusedError('no_original_destination', `no redirect record for ${peer.ip}:${peer.port}`);
       }
-      source = this.inputs.state.sourceByCgroupId(original.cgroupId);
+      source = this.inputs.sources.resolve(original.cgroupId);
       if (!source) {
         throw new ConnectionRefusedError(
           'unknown_source_workload',

@@ -2,6 +2,7 @@ import type { OriginalDestination, SocketPair } from '../datapath/map-codec.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { ProxyState } from '../state/proxy-state.js';
+import type { SourceResolver } from '../state/source-resolver.js';
 
 /** Where the proxy learns what a redirected socket was for. */
 export interface OriginalDestinationSource {
@@ -21,6 +22,7 @@ export interface ProxyConfig {
 export interface ProxyInputs {
   config: ProxyConfig;
   state: ProxyState;
+  sources: SourceResolver;
   originalDestinations: OriginalDestinationSource;
   metrics: AgentMetrics;
   log: Logger;

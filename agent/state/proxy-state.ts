@@ -40,6 +40,11 @@ export class ProxyState {
     return this.#snapshot.localByCgroupId.get(cgroupId);
   }
 
+  /** The enrolled workloads of this node. */
+  localWorkloads(): IterableIterator<Workload> {
+    return this.#snapshot.localByCgroupId.values();
+  }
+
   resolve(ip: string, port: number): Destination | undefined {
     const { services, workloadsByIp } = this.#snapshot;
     const vip = services.byVip(ip, port);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
@@ -142,6 +142,39 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
       await testbed.run(['ip', 'route', 'replace', `${c.ip}/32`, 'dev', c.vethOnNode, 'src', node.ip], { netns: node.netns });
       await testbed.run(['ip', 'addr', 'del', `${c.ip}/32`, 'dev', 'eth0'], { netns: a.netns });
     }
+  });
+
+  test('a process in a child cgroup of the pod (where container runtimes put it) is identified as the pod', async () => {
+    const { testbed } = mesh;
+    const a = testbed.pod('client-a');
+    const container = join(a.cgroupDir, 'container-1');
+    mkdirSync(container);
+    const script = `const s = require('node:net').connect(7000, '${echoVip}', () => s.end('x'));
+      let text = ''; s.on('data', (d) => (text += d));
+      s.on('end', () => console.log(JSON.stringify({ msg: 'done', localPort: s.localPort, hello: JSON.parse(text.split('\\n')[0]) })));`;
+    const child = testbed.spawnInPod('client-a', [
+      'sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', container, process.execPath, '-e', script,
+    ]);
+    const done = await testbed.waitForLog(child, (line) => line.msg === 'done', 10_000);
+    assert.equal(done.hello.remoteAddress, testbed.node('node-1').ip);
+    const line = await mesh.waitForAgentLog(
+      'node-1',
+      (entry) => entry.msg === 'connection complete' && entry.src?.addr === `${a.ip}:${done.localPort}`,
+    );
+    assert.equal(line.src.workload, 'default/client-a');
+  });
+
+  test('a connection the proxy cannot resolve is refused and logged with the reason', async () => {
+    const node = mesh.testbed.node('node-1');
+    const error = await mesh.worker('outsider').request('connect', {
+      host: node.ip, port: 15001, bytes: 16, expect: 'echo', timeoutMs: 3000,
+    }).then(() => assert.fail('the proxy passed through a connection it could not resolve'), (e: { code: string }) => e);
+    assert.equal(error.code, 'ECONNRESET');
+    const line = await mesh.waitForAgentLog(
+      'node-1',
+      (entry) => entry.msg === 'connection refused' && entry.src?.addr?.startsWith(`${mesh.testbed.pod('outsider').ip}:`),
+    );
+    assert.equal(line.reason, 'no_original_destination');
   });
 
   test('SIGKILL of the agent: programs stay attached, connects fail fast, and work again after restart', async () => {
