@@ -17,7 +17,7 @@ const talkerVip = '10.96.0.11';
 
 function attachedProgramNames(cgroupDir: string): string[] {
   const out = execFileSync('bpftool', ['-j', 'cgroup', 'show', cgroupDir], { encoding: 'utf8' });
-  return (JSON.parse(out || '[]') as Array<{ name: string }>).map((p) => p.name).sort();
+  return (JSON.parse(out.trim() || '[]') as Array<{ name: string }>).map((p) => p.name).sort();
 }
 
 describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }, () => {
