@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
-import { MeshFixture } from './mesh-fixture.js';
+import { MeshFixture, installRoot } from './mesh-fixture.js';
 
 const echoVip = '10.96.0.10';
 const talkerVip = '10.96.0.11';
@@ -207,6 +207,26 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
       host: echoVip, port: 7000, bytes: 16, expect: 'hello-echo', timeoutMs: 5000,
     });
     assert.equal(result.receivedSha256, result.sentSha256);
+  });
+
+  test('weft cleanup detaches every program of a node and removes its pins; its pods are no longer redirected', async () => {
+    const { testbed } = mesh;
+    const agent = mesh.agents.get('node-2')!;
+    const exited = new Promise((resolve) => agent.child.once('exit', resolve));
+    agent.child.kill('SIGTERM');
+    await exited;
+    const cgroupDir = testbed.pod('talker').cgroupDir;
+    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_sockops'], 'a stopped agent keeps its pins');
+    execFileSync(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'cleanup', '--node', 'node-2', '--bpffs-root', testbed.pinRoot]);
+    assert.deepEqual(attachedProgramNames(cgroupDir), []);
+    assert.deepEqual(attachedProgramNames(testbed.pod('echo-3').cgroupDir), []);
+    assert.equal(existsSync(join(testbed.pinRoot, 'node-2')), false);
+    assert.ok(existsSync(join(testbed.pinRoot, 'node-1', 'mesh_dst')), 'other nodes untouched');
+    // Still redirected, it would be refused by the stopped proxy's port; uninstalled, the VIP is just unroutable.
+    const error = await mesh.worker('talker').request('connect', {
+      host: echoVip, port: 7000, bytes: 16, expect: 'hello-echo', timeoutMs: 3000,
+    }).then(() => assert.fail('reached a VIP with the mesh uninstalled'), (e: { code: string }) => e);
+    assert.ok(['EHOSTUNREACH', 'ENETUNREACH'].includes(error.code), error.code);
   });
 
   test('after teardown nothing of the run remains: no namespace, cgroup, pin or process', async () => {
