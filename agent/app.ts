@@ -48,10 +48,11 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     state.update(mesh, enrolment.byCgroupId);
     syncMeshDestinations(datapath, mesh);
     metrics.enrolFailures.set(enrolment.failures.length);
-    metrics.configVersion.set(state.version);
     return enrolment;
   };
   let enrolment = apply(config);
+  const configVersion = 1; // the directory is read once; the control-plane issue streams versions
+  metrics.configVersion.set(configVersion);
   const retry = setInterval(() => {
     if (enrolment.failures.length > 0) enrolment = apply(config);
   }, options.enrolRetryMs);
@@ -92,7 +93,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       pinRoot: datapath.pinRoot,
       enrolled: [...enrolment.byCgroupId.values()].map((w) => `${w.namespace}/${w.name}`),
       notEnrolled: enrolment.failures.map((f) => `${f.workload.namespace}/${f.workload.name}`),
-      configVersion: state.version,
+      configVersion,
     },
     'agent ready',
   );

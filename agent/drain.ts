@@ -14,14 +14,6 @@ export class Drain {
     return this.#controller.signal;
   }
 
-  get draining(): boolean {
-    return this.#controller.signal.aborted;
-  }
-
-  get openConnections(): number {
-    return this.#connections.size;
-  }
-
   track(socket: Socket): void {
     this.#connections.add(socket);
     socket.once('close', () => {

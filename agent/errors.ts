@@ -20,18 +20,6 @@ export class PrivilegeError extends WeftError {
   }
 }
 
-export class CgroupNotFoundError extends WeftError {
-  constructor(readonly cgroupPath: string) {
-    super('WEFT_ERR_CGROUP_NOT_FOUND', `cgroup ${cgroupPath} does not exist`);
-  }
-}
-
-export class EnrolError extends WeftError {
-  constructor(readonly workload: string, message: string, options?: { cause?: unknown }) {
-    super('WEFT_ERR_ENROL', `enrol ${workload}: ${message}`, options);
-  }
-}
-
 /** Why the proxy refused a connection; the reason is a label in logs and metrics. */
 export type RefusalReason =
   | 'no_original_destination'

@@ -58,7 +58,7 @@ export class AgentMetrics {
     });
     this.configVersion = new Gauge({
       name: 'weft_config_version',
-      help: 'Version of the config the proxy serves',
+      help: 'Version of the mesh config the agent serves (bumps when the config changes)',
       registers: [this.registry],
     });
     let lastRedirected = 0n;

@@ -25,7 +25,6 @@ export type MeshDestinationKind = (typeof MeshDestinationKind)[keyof typeof Mesh
 
 /** Indexes of the per-CPU `stats` array (enum weft_stat). */
 export const Stat = { redirected: 0, paired: 1, proxyUnset: 2 } as const;
-export const statCount = 4;
 
 /** '10.1.2.3' or '::ffff:10.1.2.3' -> 4 bytes at `offset`. */
 export function writeIpv4(buffer: Buffer, offset: number, ip: string): void {

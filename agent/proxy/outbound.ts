@@ -113,7 +113,7 @@ export class Outbound {
   async #connect(destination: Destination): Promise<{ socket: Socket; endpoint: Endpoint }> {
     const candidates =
       destination.kind === 'service'
-        ? this.#balancer.order(serviceKey(destination.service, destination.port), destination.endpoints)
+        ? this.#balancer.order(destination.port, destination.endpoints)
         : [{ workload: destination.workload, ip: destination.workload.ip, port: destination.port }];
     if (candidates.length === 0) {
       throw new ConnectionRefusedError('no_healthy_endpoint', `${describe(destination)} has no endpoints`);

@@ -14,7 +14,3 @@ export type Destination =
 export function serviceKey(service: Service, port: ServicePort): string {
   return `${service.namespace}/${service.name}:${port.port}`;
 }
-
-export function workloadKey(workload: Workload): string {
-  return `${workload.namespace}/${workload.name}`;
-}
