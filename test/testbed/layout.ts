@@ -56,7 +56,7 @@ const maxPodsPerNode = 200;
 /** A k8s-style DNS label, short enough for `<prefix>-<name>` to stay readable. */
 const namePattern = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 /** Names the testbed itself uses beside node and pod names. */
-const reservedNames = new Set(['fabric', 'agents']);
+const reservedNames = new Set(['fabric', 'agents', 'host']);
 
 export function planLayout(spec: TestbedSpec, prefix: string, cgroupMount: string): Layout {
   const fail = (message: string): never => {

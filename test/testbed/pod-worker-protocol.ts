@@ -94,6 +94,7 @@ export const limits = {
 export function defaultRequestTimeoutMs(op: string, args: Record<string, unknown>): number {
   const perConnection = typeof args.timeoutMs === 'number' ? args.timeoutMs : limits.defaultTimeoutMs;
   if (op === 'connect') return perConnection + 5_000;
+  if (op === 'hold') return Math.min((typeof args.durationMs === 'number' ? args.durationMs : 0) + 10_000, limits.maxTimeoutMs);
   if (op === 'connectMany') {
     const count = typeof args.count === 'number' ? args.count : 1;
     const concurrency = typeof args.concurrency === 'number' && args.concurrency > 0 ? args.concurrency : 1;

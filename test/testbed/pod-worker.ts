@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { connect, ConnectError, connectMany } from './pod-worker-connect.js';
+import { hold, type HoldArgs } from './pod-worker-hold.js';
 import type { ConnectArgs, ConnectManyArgs, ListenArgs, Request, Response, WorkerEvent } from './pod-worker-protocol.js';
 import { limits } from './pod-worker-protocol.js';
 import { Servers } from './pod-worker-servers.js';
@@ -45,6 +46,7 @@ const ops: Record<string, Op> = {
   close: (args) => servers.close(Number(args.port)),
   connect: (args) => connect(pod, args as unknown as ConnectArgs),
   connectMany: (args) => connectMany(pod, args as unknown as ConnectManyArgs),
+  hold: (args) => hold(args as unknown as HoldArgs),
   exit: () => {
     servers.closeAll();
     // stdout to a pipe is synchronous on Linux: the answer is out before we exit

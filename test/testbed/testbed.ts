@@ -142,6 +142,14 @@ export class Testbed {
     return this.#spawn(name, netns, cgroupDir, argv, options);
   }
 
+  /** Runs argv in the machine's own network namespace, for a process the
+   * nodes reach only through a Unix socket in the run dir (the control plane);
+   * in <cgroupRoot>/host, so teardown finds it. */
+  spawnOnHost(name: string, argv: string[], options: SpawnOptions = {}): ChildProcess {
+    const cgroupDir = join(this.cgroupRoot, 'host', `${name}-${this.#spawned + 1}`);
+    return this.#spawn(name, undefined, cgroupDir, argv, options);
+  }
+
   /** Runs argv in the pod's namespace and the pod's cgroup. */
   spawnInPod(pod: string, argv: string[], options: SpawnOptions = {}): ChildProcess {
     const { name, netns, cgroupDir } = this.pod(pod);
@@ -225,12 +233,13 @@ export class Testbed {
     return [...this.#children].filter(isRunning).map((child) => child.pid!);
   }
 
-  #spawn(where: string, netns: string, cgroupDir: string, argv: string[], options: SpawnOptions): ChildProcess {
+  #spawn(where: string, netns: string | undefined, cgroupDir: string, argv: string[], options: SpawnOptions): ChildProcess {
     if (this.#destroying) throw new Error(`testbed ${this.prefix} is destroyed`);
     if (argv.length === 0) throw new Error('nothing to spawn: argv is empty');
     const seq = ++this.#spawned;
     makeCgroup(cgroupDir);
-    const full = inNetns(netns, ['sh', '-c', enterCgroupAndExec, cgroupDir, ...argv]);
+    const inCgroup = ['sh', '-c', enterCgroupAndExec, cgroupDir, ...argv];
+    const full = netns ? inNetns(netns, inCgroup) : inCgroup;
     const child = spawn(full[0]!, full.slice(1), {
       // the prefix in the environment too: every process of a run can be told by it
       env: { ...process.env, ...options.env, WEFT_TESTBED_RUN: this.prefix },
