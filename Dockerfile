@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY bpf ./bpf
+COPY proto ./proto
 COPY native ./native
 COPY agent ./agent
 COPY control-plane ./control-plane
@@ -34,5 +35,7 @@ COPY --from=build /src/bin ./bin
 COPY --from=build /src/bpf/build ./bpf/build
 COPY --from=build /src/native/build/Release/weft_native.node ./native/build/Release/weft_native.node
 COPY --from=build /src/deploy ./deploy
+# The agent and the control plane load the .proto files at run time.
+COPY --from=build /src/proto ./proto
 ENTRYPOINT ["node", "/opt/weft/bin/weft.js"]
 CMD ["--help"]

@@ -5,10 +5,12 @@
  */
 import { join } from 'node:path';
 import type { MeshConfig } from '../control-plane/model/types.js';
-import { formatIssue } from '../control-plane/model/issues.js';
-import { loadConfigDir } from '../control-plane/sources/file-source.js';
+import { AdminServer } from './admin/admin-server.js';
 import { HealthServer } from './admin/health-server.js';
 import type { AgentOptions } from './config.js';
+import type { ConfigFeed } from './config-feed/config-feed.js';
+import { ControlPlaneFeed } from './config-feed/control-plane-feed.js';
+import { DirectoryFeed } from './config-feed/directory-feed.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
 import { Enroller, type EnrolResult } from './enrol/enroller.js';
@@ -38,8 +40,9 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   const state = new ProxyState();
   const enroller = new Enroller(datapath, cgroupMount, logger('enrol', { node: options.node }));
 
-  const { config, issues } = await loadConfigDir(options.configDir);
-  for (const issue of issues) log[issue.severity === 'error' ? 'error' : 'warn']({ issue }, formatIssue(issue));
+  const feed = createFeed(options, metrics);
+  const first = await feed.start();
+  let config = first.config;
 
   const apply = (mesh: MeshConfig): EnrolResult => {
     const local = mesh.workloads.filter((workload) => workload.node === options.node);
@@ -51,8 +54,18 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     return enrolment;
   };
   let enrolment = apply(config);
-  const configVersion = 1; // the directory is read once; the control-plane issue streams versions
-  metrics.configVersion.set(configVersion);
+  let configVersion = first.version;
+  metrics.configVersion.set(Number(configVersion) || 0);
+  feed.on('update', (update) => {
+    config = update.config;
+    configVersion = update.version;
+    enrolment = apply(config);
+    metrics.configVersion.set(Number(configVersion) || 0);
+    log.info(
+      { version: configVersion, services: config.services.length, workloads: config.workloads.length, enrolled: enrolment.byCgroupId.size },
+      'config applied',
+    );
+  });
   const retry = setInterval(() => {
     if (enrolment.failures.length > 0) enrolment = apply(config);
   }, options.enrolRetryMs);
@@ -76,12 +89,38 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     drain,
   );
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort);
+  const startedAt = Date.now();
+  const admin = new AdminServer(() => {
+    const stats = datapath.stats();
+    const enrolled = new Set(enrolment.byCgroupId.values());
+    const failures = new Map(enrolment.failures.map((f) => [f.workload, f.reason]));
+    return {
+      node: options.node,
+      nodeIp: options.nodeIp,
+      configSource: feed.describe(),
+      configVersion,
+      workloads: config.workloads
+        .filter((w) => w.node === options.node)
+        .map((w) => ({
+          namespace: w.namespace,
+          name: w.name,
+          ip: w.ip,
+          enrolled: enrolled.has(w),
+          ...(enrolled.has(w) ? {} : { reason: failures.get(w) ?? (w.mesh ? 'pending' : 'not meshed') }),
+        })),
+      datapath: { redirected: String(stats.redirected), paired: String(stats.paired) },
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+  }, options.adminPort);
   try {
     await outbound.run();
     await health.run();
+    await admin.run();
   } catch (error) {
     clearInterval(retry);
+    feed.close();
     health.close();
+    admin.close();
     await drain.drain(0);
     datapath.close();
     throw error;
@@ -101,12 +140,23 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     async stop() {
       clearInterval(retry);
+      feed.close();
       health.ready = false;
       const { forced } = await drain.drain(options.drainGraceMs);
       health.close();
+      admin.close();
       // Pins stay: redirection keeps working, and fails closed, until the next agent takes over.
       datapath.close();
       log.info({ forced }, 'agent stopped');
     },
   };
+}
+
+function createFeed(options: AgentOptions, metrics: AgentMetrics): ConfigFeed {
+  if (options.controlPlane) {
+    const log = logger('xds', { node: options.node });
+    return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log);
+  }
+  if (!options.configDir) throw new WeftError('WEFT_ERR_NO_CONFIG_SOURCE', 'the agent needs --control-plane or --config-dir');
+  return new DirectoryFeed(options.configDir, logger('config', { node: options.node, dir: options.configDir }));
 }

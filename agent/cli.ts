@@ -1,8 +1,11 @@
 /** `weft`: one binary, one commander program; each command lives in agent/commands/. */
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent-command.js';
+import { registerControlPlaneCommand } from './commands/control-plane-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerStatusCommand } from './commands/status-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
+import { registerConfigCommand } from './commands/config-command.js';
 
 const program = new Command('weft')
   .description('Weft: a sidecar-free service mesh; eBPF redirection into one TypeScript proxy per node')
@@ -10,7 +13,10 @@ const program = new Command('weft')
   .showHelpAfterError();
 
 registerAgentCommand(program);
+registerControlPlaneCommand(program);
 registerDemoCommand(program);
+registerStatusCommand(program);
 registerCheckCommand(program);
+registerConfigCommand(program);
 
 await program.parseAsync(process.argv);

@@ -2,13 +2,18 @@
 export interface AgentOptions {
   node: string;
   nodeIp: string;
-  configDir: string;
+  /** standalone mode: a manifest directory, watched */
+  configDir?: string;
+  /** `unix:/path` or `host:port` of the control plane */
+  controlPlane?: string;
   /** pins go under <bpffsRoot>/<node> */
   bpffsRoot: string;
   /** the cgroup v2 mount; discovered when absent */
   cgroupMount?: string;
   outboundPort: number;
   metricsPort: number;
+  /** status, on 127.0.0.1 only */
+  adminPort: number;
   connectTimeoutMs: number;
   /** how often enrolment failures (e.g. a cgroup not there yet) are retried */
   enrolRetryMs: number;
@@ -19,6 +24,7 @@ export const agentDefaults = {
   bpffsRoot: '/sys/fs/bpf/weft',
   outboundPort: 15001,
   metricsPort: 15020,
+  adminPort: 15000,
   connectTimeoutMs: 5000,
   enrolRetryMs: 1000,
   drainGraceMs: 5000,

@@ -7,6 +7,10 @@ test('every error class has its own stable WEFT_ERR_ code', () => {
     new errors.ConfigError('x'),
     new errors.PrivilegeError('x'),
     new errors.ConnectionRefusedError('unknown_destination', 'x'),
+    new errors.ResourceRejectedError('Service/x/y', 'x'),
+    new errors.ResourceRegistryError('x'),
+    new errors.DiscoveryProtocolError('x'),
+    new errors.ControlPlaneListenError('unix:/x', 'x'),
   ];
   const exported = Object.values(errors).filter(
     (value) => typeof value === 'function' && value.prototype instanceof errors.WeftError && value !== errors.BpfError,

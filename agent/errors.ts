@@ -43,3 +43,33 @@ export class BpfError extends WeftError {
     this.errnoName = native.errnoName;
   }
 }
+
+// --- agent <-> control-plane API (control-plane/api, control-plane/server, agent/xds) ---
+
+/** A resource from the control plane that the agent cannot turn into a valid model object; it is NACKed. */
+export class ResourceRejectedError extends WeftError {
+  constructor(readonly resourceName: string, message: string) {
+    super('WEFT_ERR_RESOURCE_REJECTED', message);
+  }
+}
+
+/** Two resource kinds claim the same name, oneof field or MeshConfig array: a wiring bug. */
+export class ResourceRegistryError extends WeftError {
+  constructor(message: string) {
+    super('WEFT_ERR_RESOURCE_REGISTRY', message);
+  }
+}
+
+/** A discovery stream broke the protocol (say, no node on its first request); the stream is ended. */
+export class DiscoveryProtocolError extends WeftError {
+  constructor(message: string) {
+    super('WEFT_ERR_DISCOVERY_PROTOCOL', message);
+  }
+}
+
+/** The control plane could not listen on its address. */
+export class ControlPlaneListenError extends WeftError {
+  constructor(readonly address: string, message: string, options?: { cause?: unknown }) {
+    super('WEFT_ERR_CONTROL_PLANE_LISTEN', message, options);
+  }
+}

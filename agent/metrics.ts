@@ -37,6 +37,7 @@ export class AgentMetrics {
   readonly refused: Counter<'reason'>;
   readonly enrolFailures: Gauge;
   readonly configVersion: Gauge;
+  readonly controlPlaneConnected: Gauge;
 
   constructor(datapath?: DatapathCounters) {
     const tcp = (name: string, help: string) =>
@@ -59,6 +60,11 @@ export class AgentMetrics {
     this.configVersion = new Gauge({
       name: 'weft_config_version',
       help: 'Version of the mesh config the agent serves (bumps when the config changes)',
+      registers: [this.registry],
+    });
+    this.controlPlaneConnected = new Gauge({
+      name: 'weft_control_plane_connected',
+      help: '1 while the agent has a synced stream to the control plane; 0 while it serves its last good config',
       registers: [this.registry],
     });
     let lastRedirected = 0n;

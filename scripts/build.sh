@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds what changed: bpf objects (clang), the native addon (cmake-js), TypeScript (tsc).
+# Builds what changed: bpf objects (clang), the native addon (cmake-js), types from the
+# protos (proto-loader-gen-types), TypeScript (tsc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,19 @@ addon=native/build/Release/weft_native.node
 if newer_than "$addon" native/src native/CMakeLists.txt; then
   echo "weft build: $addon"
   npx --no-install cmake-js compile --directory native --out native/build --log-level error >/dev/null
+fi
+
+# Types for the agent <-> control-plane API. The protos themselves are loaded at run time
+# (control-plane/api/load-protos.ts); only the types are generated. File names are given relative to
+# the include dir so that imports and arguments name each file once; `-I` takes a list and
+# must come before another option, or it swallows the file names. NodeNext needs `.js`
+# import specifiers, hence --importFileExtension.
+if newer_than proto/generated/discovery.ts proto/weft; then
+  echo "weft build: proto/generated"
+  rm -rf proto/generated
+  npx --no-install proto-loader-gen-types --longs=String --enums=String --defaults --oneofs \
+    --grpcLib=@grpc/grpc-js --importFileExtension=.js -I proto --outDir=proto/generated \
+    $(cd proto && echo weft/v1/*.proto) >/dev/null
 fi
 
 npx --no-install tsc -p tsconfig.json

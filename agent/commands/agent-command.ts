@@ -23,21 +23,28 @@ export function registerAgentCommand(program: Command): void {
     .description('run the node agent: enrol local pods, run the node proxy')
     .requiredOption('--node <name>', 'this node\'s name, as Workloads name it in spec.node')
     .requiredOption('--node-ip <ip>', 'this node\'s IPv4 address; the proxy listens here', ipv4)
-    .requiredOption('--config-dir <dir>', 'a directory of Service and Workload manifests (standalone mode)')
+    .option('--control-plane <addr>', 'the control plane: unix:/path/to.sock or host:port')
+    .option('--config-dir <dir>', 'standalone mode: a directory of manifests, watched, instead of a control plane')
     .option('--bpffs-root <dir>', 'where pins live (under <dir>/<node>)', agentDefaults.bpffsRoot)
     .option('--cgroup-mount <dir>', 'the cgroup v2 mount (default: discovered)')
     .option('--outbound-port <port>', 'outbound listener port', port, agentDefaults.outboundPort)
     .option('--metrics-port <port>', 'metrics and health port', port, agentDefaults.metricsPort)
+    .option('--admin-port <port>', 'status port, on 127.0.0.1', port, agentDefaults.adminPort)
     .action(async (flags) => {
       const log = logger('cli');
+      if (Boolean(flags.controlPlane) === Boolean(flags.configDir)) {
+        throw new InvalidArgumentError('give exactly one of --control-plane ADDR and --config-dir DIR');
+      }
       const agent = await runAgent({
         node: flags.node,
         nodeIp: flags.nodeIp,
         configDir: flags.configDir,
+        controlPlane: flags.controlPlane,
         bpffsRoot: flags.bpffsRoot,
         cgroupMount: flags.cgroupMount,
         outboundPort: flags.outboundPort,
         metricsPort: flags.metricsPort,
+        adminPort: flags.adminPort,
         connectTimeoutMs: agentDefaults.connectTimeoutMs,
         enrolRetryMs: agentDefaults.enrolRetryMs,
         drainGraceMs: agentDefaults.drainGraceMs,

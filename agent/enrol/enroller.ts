@@ -52,6 +52,11 @@ export class Enroller {
     }
 
     for (const [owner, workload] of desired) {
+      // Kubernetes-sourced workloads name their pod (uid, qosClass) instead; finding its cgroup comes later.
+      if (workload.cgroup === undefined) {
+        result.failures.push({ workload, reason: 'cannot be enrolled without spec.cgroup' });
+        continue;
+      }
       const cgroupDir = join(this.cgroupMount, workload.cgroup);
       let cgroupId: bigint;
       try {

@@ -30,6 +30,7 @@ export class SourceResolver {
     const cached = this.#descendants.get(cgroupId);
     if (cached) return cached;
     for (const workload of this.state.localWorkloads()) {
+      if (workload.cgroup === undefined) continue; // not enrolled, so no process of it is redirected
       if (containsCgroup(join(this.cgroupMount, workload.cgroup), cgroupId)) {
         if (this.#descendants.size >= maxCached) this.#descendants.clear();
         this.#descendants.set(cgroupId, workload);

@@ -169,3 +169,61 @@ describe('buildMeshConfig (through loadManifests)', () => {
     ]);
   });
 });
+
+describe('Workloads for Kubernetes mode', () => {
+  const text = `apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: file-mode, namespace: shop }
+spec: { node: node-1, ip: 10.244.1.20 }
+---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: from-pod, namespace: shop }
+spec: { node: node-1, ip: 10.244.1.21, uid: 2f1c6e0a-8a0b-4c39-9d6e-2b8f0e7a1c55, qosClass: Burstable }
+---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: unmeshed, namespace: shop }
+spec: { node: node-1, ip: 10.244.1.22, mesh: false }
+---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: bad, namespace: shop }
+spec: { node: node-1, ip: 10.244.1.23, uid: ../../etc, qosClass: Premium }
+`;
+  const { config, issues } = loadManifests([{ file: 'w.yaml', text }]);
+
+  it('loads a Workload without cgroup, with uid and qosClass when given', () => {
+    const byName = new Map(config.workloads.map((workload) => [workload.name, workload]));
+    assert.equal(byName.get('file-mode')?.cgroup, undefined);
+    assert.ok(!('cgroup' in (byName.get('file-mode') ?? {})));
+    assert.deepEqual([byName.get('from-pod')?.uid, byName.get('from-pod')?.qosClass], ['2f1c6e0a-8a0b-4c39-9d6e-2b8f0e7a1c55', 'Burstable']);
+  });
+
+  it('warns that a meshed file-mode Workload without cgroup cannot be enrolled', () => {
+    const warning = issueAt(issues, 0, 'spec.cgroup');
+    assert.equal(warning.severity, 'warning');
+    assert.match(warning.message, /cannot be enrolled without spec\.cgroup/);
+    // Not for one a Kubernetes source describes (uid), nor for one outside the mesh.
+    assert.deepEqual(issues.filter((issue) => issue.document === 1 || issue.document === 2), []);
+  });
+
+  it('refuses a uid that is not path-safe and an unknown QoS class', () => {
+    assert.match(issueAt(issues, 3, 'spec.uid').message, /the Pod's UID/);
+    assert.match(issueAt(issues, 3, 'spec.qosClass').message, /must be one of "Guaranteed", "Burstable", "BestEffort"/);
+    assert.equal(errors(issues).length, 2);
+  });
+});
+
+describe('namespaces in the config', () => {
+  it('carries every Namespace with its labels', () => {
+    const { config } = loadManifests([{ file: 'namespaces.yaml', text: namespaces }]);
+    assert.deepEqual(
+      config.namespaces.map(({ name, labels }) => ({ name, labels })),
+      [
+        { name: 'legacy', labels: { 'weft.dev/mesh': 'disabled' } },
+        { name: 'odd', labels: { 'weft.dev/mesh': 'maybe' } },
+      ],
+    );
+  });
+});

@@ -3,12 +3,17 @@
  * span documents happen here: an object that clashes with an earlier one
  * (same name, same address, same cgroup) is rejected and the earlier one
  * kept, so the result depends only on the order of files and documents.
+ * Routes are checked against the Services accepted here (build-routes.ts).
  */
+import { toAuthorizationPolicy, toPeerAuthentication } from './build-policies.js';
+import { checkRouteReferences, toGrpcRoute, toHttpRoute } from './build-routes.js';
 import { MESH_LABEL } from './document-checks.js';
 import type { ConfigIssue } from './issues.js';
 import { issueAt, type ManifestObject, objectLocation, objectName } from './manifest-object.js';
+import { policyScope } from './policy-types.js';
+import type { GrpcRoute, HttpRoute } from './route-types.js';
 import { DEFAULT_NAMESPACE } from './schema/common.js';
-import type { LoadResult, Service, Workload } from './types.js';
+import type { AuthorizationPolicy, LoadResult, MeshConfig, MeshNamespace, PeerAuthentication, Service, Workload } from './types.js';
 
 type ObjectOf<K extends ManifestObject['kind']> = Extract<ManifestObject, { kind: K }>;
 
@@ -37,7 +42,9 @@ function toWorkload({ manifest, source }: ObjectOf<'Workload'>, namespaceMeshed:
     node: manifest.spec.node,
     ip: manifest.spec.ip,
     serviceAccount: manifest.spec.serviceAccount ?? 'default',
-    cgroup: manifest.spec.cgroup,
+    ...(manifest.spec.cgroup === undefined ? {} : { cgroup: manifest.spec.cgroup }),
+    ...(manifest.spec.uid === undefined ? {} : { uid: manifest.spec.uid }),
+    ...(manifest.spec.qosClass === undefined ? {} : { qosClass: manifest.spec.qosClass }),
     mesh: namespaceMeshed && (manifest.spec.mesh ?? true),
     source,
   };
@@ -89,9 +96,12 @@ export function buildMeshConfig(objects: readonly ManifestObject[]): LoadResult 
   const of = <K extends ManifestObject['kind']>(kind: K) => objects.filter((object): object is ObjectOf<K> => object.kind === kind);
 
   const meshDisabled = new Set<string>();
+  const namespaces: MeshNamespace[] = [];
   for (const namespace of of('Namespace')) {
     if (!accept(namespace)) continue;
-    if (namespace.manifest.metadata.labels?.[MESH_LABEL] === 'disabled') meshDisabled.add(namespace.manifest.metadata.name);
+    const { name, labels } = namespace.manifest.metadata;
+    if (labels?.[MESH_LABEL] === 'disabled') meshDisabled.add(name);
+    namespaces.push({ name, labels: { ...labels }, source: namespace.source });
   }
 
   const services: Service[] = [];
@@ -107,13 +117,15 @@ export function buildMeshConfig(objects: readonly ManifestObject[]): LoadResult 
     const { spec } = object.manifest;
     if (!claimAddress(object, 'ip', spec.ip)) continue;
     // Identity is read from the cgroup id: two workloads in one cgroup could not be told apart.
-    const cgroupKey = `${spec.node}\0${spec.cgroup}`;
-    const cgroupOwner = cgroups.owner(cgroupKey);
-    if (cgroupOwner) {
-      issues.push(issueAt(object, 'error', ['spec', 'cgroup'], `cgroup ${spec.cgroup} on node ${spec.node} is already used by ${describeOwner(cgroupOwner)}`));
-      continue;
+    if (spec.cgroup !== undefined) {
+      const cgroupKey = `${spec.node}\0${spec.cgroup}`;
+      const cgroupOwner = cgroups.owner(cgroupKey);
+      if (cgroupOwner) {
+        issues.push(issueAt(object, 'error', ['spec', 'cgroup'], `cgroup ${spec.cgroup} on node ${spec.node} is already used by ${describeOwner(cgroupOwner)}`));
+        continue;
+      }
+      cgroups.claim(cgroupKey, object);
     }
-    cgroups.claim(cgroupKey, object);
 
     const workload = toWorkload(object, !meshDisabled.has(object.manifest.metadata.namespace ?? DEFAULT_NAMESPACE));
     if (meshDisabled.has(workload.namespace)) {
@@ -127,9 +139,48 @@ export function buildMeshConfig(objects: readonly ManifestObject[]): LoadResult 
         ),
       );
     }
+    // A Kubernetes source fills uid and qosClass instead; a manifest has only the cgroup to go by.
+    if (workload.mesh && spec.cgroup === undefined && spec.uid === undefined) {
+      issues.push(issueAt(object, 'warning', ['spec', 'cgroup'], 'meshed, but cannot be enrolled without spec.cgroup: its traffic is not redirected'));
+    }
     workloads.push(workload);
   }
 
-  // Services and Workloads are kept in source order; issues follow it per kind.
-  return { config: { services, workloads }, issues };
+  const servicesByName = new Map(services.map((service) => [`${service.namespace}/${service.name}`, service]));
+  const acceptRoute = <R extends HttpRoute | GrpcRoute>(object: ObjectOf<'HTTPRoute'> | ObjectOf<'GRPCRoute'>, route: R, into: R[]) => {
+    const problems = checkRouteReferences(object, route, servicesByName);
+    issues.push(...problems);
+    if (problems.every((issue) => issue.severity !== 'error')) into.push(route);
+  };
+  const httpRoutes: HttpRoute[] = [];
+  for (const object of of('HTTPRoute')) if (accept(object)) acceptRoute(object, toHttpRoute(object), httpRoutes);
+  const grpcRoutes: GrpcRoute[] = [];
+  for (const object of of('GRPCRoute')) if (accept(object)) acceptRoute(object, toGrpcRoute(object), grpcRoutes);
+
+  const authorizationPolicies: AuthorizationPolicy[] = [];
+  for (const object of of('AuthorizationPolicy')) if (accept(object)) authorizationPolicies.push(toAuthorizationPolicy(object));
+
+  // Istio applies one namespace-wide (or, in the root namespace, mesh-wide) PeerAuthentication; two would be ambiguous.
+  const peerAuthentications: PeerAuthentication[] = [];
+  const wide = new Claims();
+  for (const object of of('PeerAuthentication')) {
+    if (!accept(object)) continue;
+    const policy = toPeerAuthentication(object);
+    const scope = policyScope(policy);
+    if (scope !== 'workload') {
+      const owner = wide.owner(policy.namespace);
+      if (owner) {
+        issues.push(
+          issueAt(object, 'error', ['spec', 'selector'], `namespace ${policy.namespace} already has a ${scope}-wide PeerAuthentication, ${describeOwner(owner)}; add a selector or merge the two`),
+        );
+        continue;
+      }
+      wide.claim(policy.namespace, object);
+    }
+    peerAuthentications.push(policy);
+  }
+
+  // Every kind is kept in source order; issues follow it per kind.
+  const config: MeshConfig = { services, workloads, httpRoutes, grpcRoutes, authorizationPolicies, peerAuthentications, namespaces };
+  return { config, issues };
 }

@@ -1,32 +1,20 @@
 /**
  * Checks that need only one document but that JSON Schema cannot say (or
  * cannot say portably): label keys, repeated ports, addresses no pod or
- * Service can have. An error here rejects the document, as a schema error does.
+ * Service can have; routes and policies have theirs in route-checks.ts and
+ * policy-checks.ts. An error here rejects the document, as a schema error does.
  */
 import type { FieldPath } from './field-path.js';
+import { labelKeyProblem } from './label-key.js';
 import type { ConfigIssue } from './issues.js';
 import { issueAt, type ManifestObject } from './manifest-object.js';
+import { checkPolicy } from './policy-checks.js';
+import { checkRoute } from './route-checks.js';
 
 /** The label that switches a namespace in or out of the mesh. */
 export const MESH_LABEL = 'weft.dev/mesh';
 
-const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Kubernetes' rule for label keys: `[prefix/]name`, prefix a DNS subdomain. */
-export function labelKeyProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return 'a label key has at most one "/"';
-  const name = parts.at(-1) ?? '';
-  if (name.length > 63 || !labelName.test(name)) {
-    return "a label key's name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
-  }
-  const prefix = parts.length === 2 ? (parts[0] ?? '') : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix))) {
-    return "a label key's prefix must be a DNS subdomain such as weft.dev";
-  }
-  return undefined;
-}
+export { labelKeyProblem } from './label-key.js';
 
 /** Why an address cannot be a pod IP or a Service VIP, if it cannot. */
 export function unusableAddress(ip: string): string | undefined {
@@ -97,6 +85,12 @@ function checkKind(object: ManifestObject): ConfigIssue[] {
       return checkNamespace(object);
     case 'Workload':
       return checkWorkload(object);
+    case 'HTTPRoute':
+    case 'GRPCRoute':
+      return checkRoute(object);
+    case 'AuthorizationPolicy':
+    case 'PeerAuthentication':
+      return checkPolicy(object);
   }
 }
 

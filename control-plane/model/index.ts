@@ -1,12 +1,25 @@
-/** The config model's public surface: types, loading, and printing issues. */
-export type { LoadResult, MeshConfig, Service, ServicePort, SourceRef, Workload } from './types.js';
-export { type ConfigIssue, countErrors, formatIssue } from './issues.js';
+/** The config model's public surface: types, loading, checking, and printing issues. */
+export type { LoadResult, MeshConfig, MeshNamespace, Service, ServicePort, SourceRef, Workload } from './types.js';
+export type * from './route-types.js';
+export type * from './policy-types.js';
+export { MESH_ROOT_NAMESPACE, policyScope } from './policy-types.js';
+export { type ConfigIssue, countErrors, formatIssue, type ResourceRef, resourceKey } from './issues.js';
 export { parseManifestText, type ParsedManifests } from './parse-manifest.js';
 export { buildMeshConfig } from './build-config.js';
 export { loadManifests, type ManifestText } from './load-manifests.js';
 export type { ManifestObject } from './manifest-object.js';
 export { MESH_LABEL } from './document-checks.js';
 export { notYetSupportedKinds, supportedKinds } from './kinds.js';
+export { emptyMeshConfig } from './empty-config.js';
+export { type KeptObject, LastGoodConfig, type LastGoodUpdate } from './last-good-config.js';
+export { unknownNodes } from './unknown-nodes.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { compileRouteRegex } from './route-regex.js';
+export { renderValidationReport, summaryLine, type ValidationReport, validationExitCode, validationReport } from './validation-report.js';
 export { NamespaceSchema } from './schema/namespace.js';
 export { ServiceSchema } from './schema/service.js';
 export { WorkloadSchema } from './schema/workload.js';
+export { HttpRouteSchema } from './schema/http-route.js';
+export { GrpcRouteSchema } from './schema/grpc-route.js';
+export { AuthorizationPolicySchema } from './schema/authorization-policy.js';
+export { PeerAuthenticationSchema } from './schema/peer-authentication.js';

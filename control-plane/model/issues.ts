@@ -1,5 +1,12 @@
 /** Problems found in manifests, and how they are printed. */
 
+/** The object an issue is about; namespace is '' for cluster-scoped kinds (Namespace). */
+export interface ResourceRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
 export interface ConfigIssue {
   severity: 'error' | 'warning';
   file: string;
@@ -10,6 +17,15 @@ export interface ConfigIssue {
   /** 1-based line of that field in the file. */
   line?: number;
   message: string;
+  /**
+   * Set when the document named a supported kind and a name: the object a
+   * rejection keeps at its last good version (last-good-config.ts).
+   */
+  resource?: ResourceRef;
+}
+
+export function resourceKey(resource: ResourceRef): string {
+  return `${resource.kind}/${resource.namespace}/${resource.name}`;
 }
 
 /** `shop.yaml:12 [doc 1] spec.ports[0].port: must be <= 65535`; warnings say so after the location. */

@@ -4,8 +4,8 @@
  */
 import type { FieldLines } from './field-lines.js';
 import { type FieldPath, formatPath } from './field-path.js';
-import type { ConfigIssue } from './issues.js';
-import type { ManifestsByKind, SupportedKind } from './kinds.js';
+import type { ConfigIssue, ResourceRef } from './issues.js';
+import { isNamespaced, type ManifestsByKind, type SupportedKind } from './kinds.js';
 import { DEFAULT_NAMESPACE } from './schema/common.js';
 import type { SourceRef } from './types.js';
 
@@ -26,13 +26,21 @@ export function issueAt(
     path: formatPath(path),
     line: object.lines.line(path),
     message,
+    resource: resourceOf(object),
   };
+}
+
+export function resourceOf(object: ManifestObject): ResourceRef {
+  const { metadata } = object.manifest;
+  // Schema-valid, so a namespaced kind's namespace is a string (or left to the default).
+  const namespace = isNamespaced(object.kind) ? String(metadata.namespace ?? DEFAULT_NAMESPACE) : '';
+  return { kind: object.kind, namespace, name: metadata.name };
 }
 
 /** `shop/reviews`, or `shop` for a Namespace. */
 export function objectName(object: ManifestObject): string {
-  if (object.kind === 'Namespace') return object.manifest.metadata.name;
-  return `${object.manifest.metadata.namespace ?? DEFAULT_NAMESPACE}/${object.manifest.metadata.name}`;
+  const { namespace, name } = resourceOf(object);
+  return namespace === '' ? name : `${namespace}/${name}`;
 }
 
 /** `a.yaml:3 [doc 0]`, for messages that point at another object. */

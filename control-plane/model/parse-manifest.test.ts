@@ -107,6 +107,17 @@ describe('parseManifestText', () => {
     assert.equal(errors(issues).length, planted.length, issues.map(formatIssue).join('\n'));
   });
 
+  it('names the object of every error whose document says its kind and name', () => {
+    for (const issue of errors(issues)) {
+      const expected = {
+        1: { kind: 'Service', namespace: 'shop', name: 'bad' },
+        2: { kind: 'Workload', namespace: 'default', name: 'w' }, // `namepsace` is a typo: the object is in default
+        3: { kind: 'Service', namespace: 'shop', name: 'dup-ports' },
+      }[issue.document];
+      assert.deepEqual(issue.resource, expected, formatIssue(issue));
+    }
+  });
+
   it('formats an issue as file:line [doc N] path: message', () => {
     assert.equal(formatIssue(issueAt(issues, 1, 'spec.ports[0].port')), `shop.yaml:${lineOf(mixed, '70000')} [doc 1] spec.ports[0].port: must be <= 65535`);
   });
@@ -148,25 +159,20 @@ metadata: { name: d }
   });
 
   it('warns about kinds that are not modelled yet and ignores them', () => {
-    const text = ['HTTPRoute', 'GRPCRoute', 'AuthorizationPolicy', 'PeerAuthentication']
-      .map((kind) => `apiVersion: example/v1\nkind: ${kind}\nmetadata: { name: x }\n`)
-      .join('---\n');
+    const text = 'apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: { name: x }\n';
     const { objects, issues } = parseManifestText(text, 'later.yaml');
     assert.equal(objects.length, 0);
     assert.deepEqual(
       issues.map((issue) => [issue.severity, issue.document, issue.line, issue.message]),
-      [
-        ['warning', 0, 2, 'kind HTTPRoute is not supported yet; ignored'],
-        ['warning', 1, 6, 'kind GRPCRoute is not supported yet; ignored'],
-        ['warning', 2, 10, 'kind AuthorizationPolicy is not supported yet; ignored'],
-        ['warning', 3, 14, 'kind PeerAuthentication is not supported yet; ignored'],
-      ],
+      [['warning', 0, 2, 'kind ReferenceGrant is not supported yet; ignored']],
     );
   });
 
   it('rejects unknown kinds, suggesting the likely one, and wrong apiVersions', () => {
     const text = 'apiVersion: v1\nkind: Servce\n---\napiVersion: apps/v1\nkind: Namespace\nmetadata: { name: x }\n---\nmetadata: {}\n---\n- a list\n';
     const { issues } = parseManifestText(text, 'k.yaml');
+    // Only the Namespace names an object: a misspelt kind, no kind or no map names none.
+    assert.deepEqual(issues.map((issue) => issue.resource), [undefined, { kind: 'Namespace', namespace: '', name: 'x' }, undefined, undefined]);
     assert.match(issueAt(issues, 0, 'kind').message, /unknown kind "Servce" \(did you mean Service\?\)/);
     assert.equal(issueAt(issues, 0, 'kind').line, 2);
     assert.match(issueAt(issues, 1, 'apiVersion').message, /must be "v1"/);

@@ -6,8 +6,9 @@
 import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { FieldLines } from './field-lines.js';
 import { checkDocument } from './document-checks.js';
-import type { ConfigIssue } from './issues.js';
-import { isSupportedKind, notYetSupportedKinds, supportedKinds } from './kinds.js';
+import type { ConfigIssue, ResourceRef } from './issues.js';
+import { isNamespaced, isSupportedKind, notYetSupportedKinds, type SupportedKind, supportedKinds } from './kinds.js';
+import { DEFAULT_NAMESPACE } from './schema/common.js';
 import type { ManifestObject } from './manifest-object.js';
 import { validateManifest } from './schema-validator.js';
 import { closest } from './suggest.js';
@@ -19,6 +20,20 @@ export interface ParsedManifests {
 
 function isPlainMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The object a document that failed its schema is about, if it says: what
+ * lets the last good version of that object stay in force. Only for a
+ * supported kind: a misspelt kind names no object anyone had.
+ */
+function readableResource(kind: SupportedKind, data: Record<string, unknown>): ResourceRef | undefined {
+  const metadata = data.metadata;
+  if (!isPlainMap(metadata) || typeof metadata.name !== 'string' || metadata.name === '') return undefined;
+  if (!isNamespaced(kind)) return { kind, namespace: '', name: metadata.name };
+  const namespace = metadata.namespace === undefined ? DEFAULT_NAMESPACE : metadata.namespace;
+  if (typeof namespace !== 'string') return undefined;
+  return { kind, namespace, name: metadata.name };
 }
 
 export function parseManifestText(text: string, file: string): ParsedManifests {
@@ -96,9 +111,10 @@ export function parseManifestText(text: string, file: string): ParsedManifests {
       return;
     }
 
+    const resource = readableResource(kind, data);
     const schemaIssues = validateManifest(kind, data, lines, where);
     if (schemaIssues.length > 0) {
-      issues.push(...schemaIssues);
+      issues.push(...schemaIssues.map((issue) => (resource ? { ...issue, resource } : issue)));
       return;
     }
     // The schema has just proven the shape; the cast names the kind it proved.

@@ -3,8 +3,12 @@
  * validated, defaulted, and free of YAML. Manifest shapes live in schema/.
  */
 import type { ConfigIssue } from './issues.js';
+import type { AuthorizationPolicy, PeerAuthentication } from './policy-types.js';
+import type { GrpcRoute, HttpRoute } from './route-types.js';
 
-export type { ConfigIssue } from './issues.js';
+export type { ConfigIssue, ResourceRef } from './issues.js';
+export type * from './policy-types.js';
+export type * from './route-types.js';
 
 /** Where an object came from, for messages that point back at the manifest. */
 export interface SourceRef {
@@ -38,16 +42,36 @@ export interface Workload {
   node: string;
   ip: string;
   serviceAccount: string;
-  /** Path under the cgroup v2 mount, starting with '/'. */
-  cgroup: string;
+  /**
+   * Path under the cgroup v2 mount, starting with '/'. File mode sets it; a
+   * Kubernetes source sets uid and qosClass instead, from which the agent
+   * finds the pod's cgroup. A workload with neither cannot be enrolled.
+   */
+  cgroup?: string;
+  /** The Pod's UID (Kubernetes sources). */
+  uid?: string;
+  /** The Pod's QoS class (Kubernetes sources): which kubepods slice its cgroup is under. */
+  qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
   /** Effective: false when the Workload says so or its namespace is labelled `weft.dev/mesh: disabled`. */
   mesh: boolean;
+  source: SourceRef;
+}
+
+/** A namespace as sources know it: its labels say whether it is meshed (`weft.dev/mesh`). */
+export interface MeshNamespace {
+  name: string;
+  labels: Record<string, string>;
   source: SourceRef;
 }
 
 export interface MeshConfig {
   services: Service[];
   workloads: Workload[];
+  httpRoutes: HttpRoute[];
+  grpcRoutes: GrpcRoute[];
+  authorizationPolicies: AuthorizationPolicy[];
+  peerAuthentications: PeerAuthentication[];
+  namespaces: MeshNamespace[];
 }
 
 /** Only objects without errors are in `config`; `issues` says what was rejected or doubtful, and why. */

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../agent/errors.js';
 import { errors, issueAt, lineInDocument } from '../model/issue-assertions.js';
 import { formatIssue } from '../model/issues.js';
+import { emptyMeshConfig } from '../model/empty-config.js';
 import { loadConfigDir } from './file-source.js';
 
 // dist/control-plane/sources/ -> the repository root.
@@ -24,7 +25,7 @@ spec:
 describe('loadConfigDir', () => {
   let dir = '';
   const shop = [service('a', '10.96.0.1', 80), service('b', '10.96.0.2', 70000), service('c', '10.96.0.3', 81)].join('---\n');
-  const later = `${service('z', '10.96.0.1', 80)}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: r }\n`;
+  const later = `${service('z', '10.96.0.1', 80)}---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: { name: r }\n`;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'weft-config-'));
@@ -64,7 +65,7 @@ describe('loadConfigDir', () => {
 
     const route = issueAt(at('later.yml'), 1, '');
     assert.equal(route.severity, 'warning');
-    assert.equal(route.message, 'kind HTTPRoute is not supported yet; ignored');
+    assert.equal(route.message, 'kind ReferenceGrant is not supported yet; ignored');
 
     assert.equal(errors(issues).length, 2 + syntax.length, issues.map(formatIssue).join('\n'));
   });
@@ -83,7 +84,7 @@ describe('loadConfigDir', () => {
     const empty = await mkdtemp(join(tmpdir(), 'weft-config-empty-'));
     try {
       const { config, issues } = await loadConfigDir(empty);
-      assert.deepEqual(config, { services: [], workloads: [] });
+      assert.deepEqual(config, emptyMeshConfig());
       assert.deepEqual(issues.map((issue) => [issue.severity, issue.file]), [['warning', empty]]);
     } finally {
       await rm(empty, { recursive: true, force: true });
@@ -110,5 +111,28 @@ describe('the default mesh (deploy/default)', () => {
         ['reviews-v2-0', 'node-2', '10.244.2.12', 'reviews', { app: 'reviews', version: 'v2' }, '/weft-demo/node-2/reviews-v2-0', true],
       ],
     );
+    assert.deepEqual(config.namespaces.map((n) => [n.name, n.labels]), [['shop', { 'weft.dev/mesh': 'enabled' }]]);
+    assert.deepEqual(
+      config.httpRoutes.map((r) => [r.namespace, r.name, r.parentRefs, r.rules.map((rule) => [rule.backendRefs, rule.timeouts, rule.retry])]),
+      [['shop', 'reviews', [{ name: 'reviews', namespace: 'shop', port: 9080 }], [[[{ name: 'reviews', namespace: 'shop', port: 9080, weight: 1 }], { requestMs: 5000 }, { attempts: 2, backoffMs: 100, codes: [502, 503] }]]]],
+    );
+    assert.deepEqual(
+      config.authorizationPolicies.map((p) => [p.name, p.selector, p.action, p.rules]),
+      [
+        [
+          'reviews-readers',
+          { app: 'reviews' },
+          'ALLOW',
+          [
+            {
+              from: [{ principals: ['spiffe://cluster.local/ns/shop/sa/frontend'], notPrincipals: [], namespaces: [], notNamespaces: [], ipBlocks: [], notIpBlocks: [] }],
+              to: [{ ports: [9080], notPorts: [], methods: ['GET', 'HEAD'], notMethods: [], paths: [], notPaths: [], hosts: [], notHosts: [] }],
+              when: [],
+            },
+          ],
+        ],
+      ],
+    );
+    assert.deepEqual([config.grpcRoutes, config.peerAuthentications], [[], []]);
   });
 });

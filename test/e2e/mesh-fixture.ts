@@ -31,10 +31,18 @@ export interface AgentProcess {
   logFile: string;
 }
 
+export interface ControlPlaneProcess {
+  child: ChildProcess;
+  logFile: string;
+  socket: string;
+}
+
 export class MeshFixture {
   readonly workers = new Map<string, PodWorker>();
   readonly agents = new Map<string, AgentProcess>();
+  controlPlane: ControlPlaneProcess | undefined;
   #agentRuns = 0;
+  #controlPlaneRuns = 0;
 
   private constructor(readonly testbed: Testbed, readonly configDir: string) {}
 
@@ -53,7 +61,7 @@ export class MeshFixture {
     }
   }
 
-  writeManifests(pods: MeshPod[], services: MeshService[]): void {
+  writeManifests(pods: MeshPod[], services: MeshService[], file = 'mesh.yaml'): void {
     const documents: unknown[] = services.map((service) => ({
       apiVersion: 'v1',
       kind: 'Service',
@@ -78,7 +86,7 @@ export class MeshFixture {
         },
       });
     }
-    writeFileSync(join(this.configDir, 'mesh.yaml'), documents.map((d) => stringify(d)).join('---\n'));
+    writeFileSync(join(this.configDir, file), documents.map((d) => stringify(d)).join('---\n'));
   }
 
   worker(pod: string): PodWorker {
@@ -87,7 +95,22 @@ export class MeshFixture {
     return worker;
   }
 
-  /** Starts `weft agent` in the node's namespace and waits for 'agent ready'. */
+  /** Starts `weft control-plane` on the config dir, serving a Unix socket in the run dir. */
+  async startControlPlane(): Promise<ControlPlaneProcess> {
+    const socket = join(this.testbed.runDir, 'control-plane.sock');
+    const logFile = join(this.testbed.runDir, `control-plane-${++this.#controlPlaneRuns}.log`);
+    const child = this.testbed.spawnOnHost(
+      'control-plane',
+      [process.execPath, join(installRoot, 'bin', 'weft.js'), 'control-plane', '--config-dir', this.configDir, '--listen', `unix:${socket}`],
+      { logFile },
+    );
+    this.controlPlane = { child, logFile, socket };
+    await this.testbed.waitForLog(logFile, (line) => line.msg === 'control plane ready', 15_000);
+    return this.controlPlane;
+  }
+
+  /** Starts `weft agent` in the node's namespace and waits for 'agent ready'; with
+   * a control plane running, the agent takes its config from it. */
   async startAgent(node: string): Promise<AgentProcess> {
     const logFile = join(this.testbed.runDir, `agent-${node}-${++this.#agentRuns}.log`);
     const child = this.testbed.spawnInNode(
@@ -98,7 +121,7 @@ export class MeshFixture {
         'agent',
         '--node', node,
         '--node-ip', this.testbed.node(node).ip,
-        '--config-dir', this.configDir,
+        ...(this.controlPlane ? ['--control-plane', `unix:${this.controlPlane.socket}`] : ['--config-dir', this.configDir]),
         '--bpffs-root', this.testbed.pinRoot,
       ],
       { logFile },

@@ -16,10 +16,13 @@ export interface HoldArgs {
   intervalMs: number;
   /** how long one echo may take */
   roundTimeoutMs?: number;
+  /** 'hello-echo': the server speaks one line first, which is returned */
+  expect?: 'echo' | 'hello-echo';
 }
 
 export interface HoldResult {
   rounds: number;
+  hello?: unknown;
   localPort: number;
   elapsedMs: number;
 }
@@ -36,6 +39,7 @@ export async function hold(args: HoldArgs): Promise<HoldResult> {
   socket.on('close', () => (failure ??= Object.assign(new Error('connection closed by peer'), { code: 'ECLOSED' })));
   try {
     await once(socket, 'connect', roundTimeoutMs);
+    const hello = args.expect === 'hello-echo' ? await readHello(socket, roundTimeoutMs, () => failure) : undefined;
     const deadline = started + durationMs;
     while (performance.now() < deadline) {
       const message = randomBytes(32);
@@ -47,7 +51,7 @@ export async function hold(args: HoldArgs): Promise<HoldResult> {
       if (failure) throw failure;
     }
     socket.end();
-    return { rounds, localPort: socket.localPort ?? 0, elapsedMs: elapsed() };
+    return { rounds, hello, localPort: socket.localPort ?? 0, elapsedMs: elapsed() };
   } catch (error) {
     socket.destroy();
     const code = (error as NodeJS.ErrnoException).code ?? 'EHOLD';
@@ -93,4 +97,13 @@ function readExactly(socket: Socket, length: number, timeoutMs: number, failed: 
     socket.on('data', onData);
     socket.once('close', onClose);
   });
+}
+
+/** The server's first line, as JSON; bytes after it (none, before we speak) would be lost, so there are none. */
+async function readHello(socket: Socket, timeoutMs: number, failed: () => Error | undefined): Promise<unknown> {
+  let text = '';
+  for (let i = 0; i < limits.maxHelloBytes && !text.includes('\n'); i++) {
+    text += (await readExactly(socket, 1, timeoutMs, failed)).toString('latin1');
+  }
+  return JSON.parse(text.slice(0, text.indexOf('\n')));
 }

@@ -102,3 +102,18 @@ export function ClusterMetadata(name: TSchema = DnsSubdomain) {
 
 /** Read back from a cluster, objects have a status; in manifests it is ignored. */
 export const IgnoredStatus = Type.Optional(Type.Unknown());
+
+/**
+ * A closed set of strings as `enum` (not TypeBox's union of `const`s, an
+ * anyOf that structural schemas refuse). The validator lists the values.
+ */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export function IntegerEnum<const T extends readonly number[]>(values: T, options: { default?: T[number]; description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'integer', enum: [...values], ...options });
+}
+
+/** `spec.selector.matchLabels`, as Istio's WorkloadSelector; absent or empty selects the whole namespace. */
+export const WorkloadSelector = Type.Object({ matchLabels: Type.Optional(Labels) }, { additionalProperties: false });

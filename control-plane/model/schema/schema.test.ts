@@ -5,9 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NamespaceSchema } from './namespace.js';
-import { ServiceSchema } from './service.js';
-import { WorkloadSchema } from './workload.js';
+import { supportedKinds } from '../kinds.js';
 
 const notStructural = ['patternProperties', 'propertyNames', '$ref', '$id', 'if', 'then', 'else', 'dependentSchemas'];
 
@@ -20,7 +18,7 @@ function* walk(node: unknown, path: string): Generator<[string, string, unknown]
 }
 
 describe('manifest schemas', () => {
-  for (const [name, schema] of Object.entries({ ServiceSchema, NamespaceSchema, WorkloadSchema })) {
+  for (const [name, { schema }] of Object.entries(supportedKinds)) {
     it(`${name} is portable to OpenAPI and RE2`, () => {
       for (const [path, key, value] of walk(schema, '')) {
         assert.ok(!notStructural.includes(key), `${name}${path}: ${key}`);

@@ -1,6 +1,6 @@
 /** `weft.dev/v1alpha1 Workload`: file mode's stand-in for a Pod. */
 import { type Static, Type } from '@sinclair/typebox';
-import { DnsSubdomain, IgnoredStatus, Ipv4, NamespacedMetadata } from './common.js';
+import { DnsSubdomain, IgnoredStatus, Ipv4, NamespacedMetadata, StringEnum } from './common.js';
 
 /**
  * Non-empty segments, none of them "..": the agent joins this to the
@@ -20,7 +20,11 @@ export const WorkloadSpecSchema = Type.Object(
     node: DnsSubdomain,
     ip: Ipv4,
     serviceAccount: Type.Optional(Type.String({ ...DnsSubdomain, default: 'default' })),
-    cgroup: CgroupPath,
+    /** File mode names the cgroup; a Kubernetes source leaves it out and sets uid and qosClass instead. */
+    cgroup: Type.Optional(CgroupPath),
+    // Path-safe: the agent puts it into a cgroup path (`pod<uid>.slice`).
+    uid: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: "the Pod's UID, such as 2f1c6e0a-8a0b-4c39-9d6e-2b8f0e7a1c55" })),
+    qosClass: Type.Optional(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
     mesh: Type.Optional(Type.Boolean({ default: true })),
   },
   { additionalProperties: false },

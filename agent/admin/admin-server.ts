@@ -1,0 +1,40 @@
+/** Port 15000, localhost only: what this agent holds, for `weft status`. */
+import { createServer, type Server } from 'node:http';
+
+export interface AgentStatus {
+  node: string;
+  nodeIp: string;
+  configSource: { kind: 'control-plane'; address: string; state: string } | { kind: 'directory'; dir: string };
+  configVersion: string;
+  workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string }>;
+  datapath: { redirected: string; paired: string };
+  uptimeSeconds: number;
+}
+
+export class AdminServer {
+  readonly #server: Server;
+
+  constructor(status: () => AgentStatus, private readonly port: number) {
+    this.#server = createServer((request, response) => {
+      if (request.url === '/status') {
+        response.setHeader('content-type', 'application/json');
+        response.end(`${JSON.stringify(status(), null, 2)}\n`);
+      } else {
+        response.statusCode = 404;
+        response.end('not found\n');
+      }
+    });
+  }
+
+  async run(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: '127.0.0.1', port: this.port }, () => resolve());
+    });
+  }
+
+  close(): void {
+    this.#server.close();
+    this.#server.closeAllConnections();
+  }
+}

@@ -1,0 +1,17 @@
+import type { EventEmitter } from 'node:events';
+import type { MeshConfig } from '../../control-plane/model/types.js';
+import type { AgentStatus } from '../admin/admin-server.js';
+
+export interface ConfigUpdate {
+  config: MeshConfig;
+  version: string;
+}
+
+/** Where an agent's config comes from: a local directory (standalone) or the control plane. */
+export interface ConfigFeed extends EventEmitter<{ update: [ConfigUpdate] }> {
+  /** Resolves with the first config. */
+  start(): Promise<ConfigUpdate>;
+  /** Where the config comes from and how that connection is, for `weft status`. */
+  describe(): AgentStatus['configSource'];
+  close(): void;
+}

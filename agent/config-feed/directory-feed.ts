@@ -1,0 +1,34 @@
+/** Standalone mode: the agent reads a manifest directory itself, live. */
+import { EventEmitter } from 'node:events';
+import { ConfigPipeline } from '../../control-plane/config-pipeline.js';
+import { DirectoryWatcher } from '../../control-plane/sources/directory-watcher.js';
+import type { Logger } from '../log.js';
+import type { ConfigFeed, ConfigUpdate } from './config-feed.js';
+
+export class DirectoryFeed extends EventEmitter<{ update: [ConfigUpdate] }> implements ConfigFeed {
+  readonly #watcher: DirectoryWatcher;
+  readonly #pipeline: ConfigPipeline;
+
+  constructor(private readonly dir: string, log: Logger) {
+    super();
+    this.#watcher = new DirectoryWatcher(dir, { log });
+    this.#pipeline = new ConfigPipeline(log);
+  }
+
+  async start(): Promise<ConfigUpdate> {
+    const first = this.#pipeline.accept(await this.#watcher.start());
+    this.#watcher.on('change', (result) => {
+      const published = this.#pipeline.accept(result);
+      if (published.changed) this.emit('update', { config: published.config, version: String(published.version) });
+    });
+    return { config: first.config, version: String(first.version) };
+  }
+
+  describe() {
+    return { kind: 'directory' as const, dir: this.dir };
+  }
+
+  close(): void {
+    this.#watcher.close();
+  }
+}
