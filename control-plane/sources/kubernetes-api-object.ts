@@ -1,0 +1,48 @@
+/**
+ * The fields of API objects the source reads, as the API server sends them
+ * in JSON. Deliberately partial: everything else is carried along unread.
+ */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+}
+
+export interface ApiObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+}
+
+export interface Pod extends ApiObject {
+  spec?: { nodeName?: string; serviceAccountName?: string; hostNetwork?: boolean };
+  status?: { phase?: string; podIP?: string; podIPs?: { ip?: string }[]; qosClass?: string };
+}
+
+export interface ServicePort {
+  name?: string;
+  port?: number;
+  targetPort?: number | string;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export interface Service extends ApiObject {
+  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; selector?: Record<string, string>; ports?: ServicePort[] };
+}
+
+export interface ObjectList {
+  metadata?: { resourceVersion?: string };
+  items?: ApiObject[];
+}
+
+/** One line of a watch response. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: ApiObject;
+}

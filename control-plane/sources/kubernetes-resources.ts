@@ -1,0 +1,35 @@
+/**
+ * The resource types the Kubernetes source watches, cluster-wide. Routes and
+ * policies are custom resources whose CRDs may not be installed: their
+ * absence is not an error (the mesh simply has none), the others' is.
+ */
+export type WatchedKind = 'Namespace' | 'Service' | 'Pod' | 'HTTPRoute' | 'GRPCRoute' | 'AuthorizationPolicy' | 'PeerAuthentication';
+
+export interface WatchedResource {
+  kind: WatchedKind;
+  /** Group/version the source asks for: the API server converts stored objects to it. */
+  apiVersion: string;
+  /** The cluster-wide collection, for list and watch. */
+  path: string;
+  /** A CRD's type: a 404 means "not installed", and the source goes on without it. */
+  optional: boolean;
+}
+
+const core = (kind: WatchedKind, plural: string): WatchedResource => ({ kind, apiVersion: 'v1', path: `/api/v1/${plural}`, optional: false });
+
+const custom = (kind: WatchedKind, group: string, version: string, plural: string): WatchedResource => ({
+  kind,
+  apiVersion: `${group}/${version}`,
+  path: `/apis/${group}/${version}/${plural}`,
+  optional: true,
+});
+
+export const watchedResources: readonly WatchedResource[] = [
+  core('Namespace', 'namespaces'),
+  core('Service', 'services'),
+  core('Pod', 'pods'),
+  custom('HTTPRoute', 'gateway.networking.k8s.io', 'v1', 'httproutes'),
+  custom('GRPCRoute', 'gateway.networking.k8s.io', 'v1', 'grpcroutes'),
+  custom('AuthorizationPolicy', 'weft.dev', 'v1alpha1', 'authorizationpolicies'),
+  custom('PeerAuthentication', 'weft.dev', 'v1alpha1', 'peerauthentications'),
+];
