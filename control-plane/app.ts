@@ -11,12 +11,12 @@ import { DirectoryWatcher } from './sources/directory-watcher.js';
 
 export interface ControlPlaneOptions {
   listen: string;
-  configDir?: string;
 }
 
 export interface ConfigSource {
   start(): Promise<LoadResult>;
   on(event: 'change', listener: (result: LoadResult) => void): unknown;
+  /** may return a promise; the control plane does not wait for it */
   close(): void;
 }
 

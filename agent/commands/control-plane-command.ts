@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { directorySource, runControlPlane, type ConfigSource } from '../../control-plane/app.js';
+import { KubernetesSource } from '../../control-plane/sources/kubernetes-source.js';
 import { logger } from '../log.js';
 
 export function registerControlPlaneCommand(program: Command): void {
@@ -8,10 +9,17 @@ export function registerControlPlaneCommand(program: Command): void {
     .description('serve mesh config to the node agents over gRPC, from a watched directory or the Kubernetes API')
     .requiredOption('--listen <addr>', 'unix:/path/to.sock or host:port')
     .option('--config-dir <dir>', 'a directory of manifests, watched: edits apply without a restart')
+    .option('--kubernetes', 'read the Kubernetes API (list+watch) instead of a directory')
+    .option('--kubeconfig <file>', 'with --kubernetes: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .action(async (flags) => {
-      if (!flags.configDir) throw new InvalidArgumentError('give --config-dir DIR');
-      const source: ConfigSource = directorySource(flags.configDir);
-      const running = await runControlPlane({ listen: flags.listen, configDir: flags.configDir }, source);
+      if (Boolean(flags.configDir) === Boolean(flags.kubernetes)) {
+        throw new InvalidArgumentError('give exactly one of --config-dir DIR and --kubernetes');
+      }
+      if (flags.kubeconfig && !flags.kubernetes) throw new InvalidArgumentError('--kubeconfig goes with --kubernetes');
+      const source: ConfigSource = flags.kubernetes
+        ? new KubernetesSource({ kubeconfigPath: flags.kubeconfig, log: logger('kubernetes-source') })
+        : directorySource(flags.configDir);
+      const running = await runControlPlane({ listen: flags.listen }, source);
       const log = logger('cli');
       let stopping = false;
       const stop = (signal: string) => {

@@ -1,0 +1,143 @@
+/**
+ * One cluster, two sources: a real `weft control-plane --kubernetes` against
+ * the wire-format API stand-in (no API server can run here) and a real
+ * `weft control-plane --config-dir` on the same cluster written as YAML.
+ * Agents' discovery clients for every node must receive exactly the same
+ * config from both — at the start, after a change, after every watch is
+ * dropped, and after a compaction forces 410 Gone and a relist.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MeshConfig } from '../../control-plane/model/types.js';
+import { logger } from '../../agent/log.js';
+import { installRoot } from '../../agent/paths.js';
+import { XdsClient } from '../../agent/xds/xds-client.js';
+import { pod } from '../kube-standin/fixtures.js';
+import { KubeStandin } from '../kube-standin/kube-standin.js';
+import { twinApiObjects, twinManifests } from '../kube-standin/twin-cluster.js';
+import { newRunPrefix } from '../testbed/run-prefix.js';
+
+const prefix = newRunPrefix('k');
+const runDir = join('/tmp', prefix);
+const nodes = ['node-1', 'node-2'];
+
+/** The config minus where each object came from: a file line or an API object name. */
+function comparable(config: MeshConfig | undefined): unknown {
+  return JSON.parse(JSON.stringify(config ?? null, (key, value) => (key === 'source' ? undefined : value)));
+}
+
+function startControlPlane(name: string, args: string[]): Promise<{ child: ChildProcess; socket: string }> {
+  const socket = join(runDir, `${name}.sock`);
+  const child = spawn(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'control-plane', '--listen', `unix:${socket}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WEFT_TESTBED_RUN: prefix },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} control plane not ready:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"control plane ready"')) {
+        clearTimeout(timer);
+        resolve({ child, socket });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} control plane exited (${code}):\n${output}`)));
+  });
+}
+
+describe('Kubernetes source: the same agent config as the YAML directory', { timeout: 120_000 }, () => {
+  let standin: KubeStandin;
+  const children: ChildProcess[] = [];
+  const clients: Array<{ node: string; source: 'files' | 'kubernetes'; client: XdsClient }> = [];
+  const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
+
+  /** Deletions made in the cluster so far, mirrored in the directory as removed documents. */
+  const deleted: Array<{ kind: string; name: string }> = [];
+
+  function writeDirectory() {
+    mkdirSync(join(runDir, 'config'), { recursive: true });
+    const gone = (doc: string) => deleted.some(({ kind, name }) => doc.includes(`kind: ${kind}`) && new RegExp(`name: ${name}\\b`).test(doc));
+    for (const [file, text] of Object.entries(twinManifests())) {
+      writeFileSync(join(runDir, 'config', file), text.split(/^---\s*$/m).filter((doc) => !gone(doc)).join('---\n'));
+    }
+  }
+
+  /** Waits (bounded) until every node gets the same config from both control planes,
+   * and that config is the expected one (`expected` holds for node-1's). */
+  async function converged(what: string, expected: (config: MeshConfig) => boolean = () => true) {
+    let last = '';
+    for (let i = 0; i < 100; i++) {
+      const pairs = nodes.map((node) =>
+        ['files', 'kubernetes'].map((source) => comparable(clients.find((c) => c.node === node && c.source === source)!.client.config)),
+      );
+      const agree = pairs.every(([a, b]) => a !== null && JSON.stringify(a) === JSON.stringify(b));
+      if (agree && expected(pairs[0]![0] as MeshConfig)) return pairs;
+      last = JSON.stringify(pairs);
+      await sleep(100);
+    }
+    assert.fail(`${what}: the two sources never gave the same agent config; last seen ${last.slice(0, 2000)}`);
+  }
+
+  before(async () => {
+    process.once('exit', killAll);
+    mkdirSync(runDir, { recursive: true });
+    writeDirectory();
+    standin = await KubeStandin.start();
+    for (const object of twinApiObjects()) standin.put(object);
+    writeFileSync(join(runDir, 'kubeconfig'), standin.kubeconfig());
+    const files = await startControlPlane('files', ['--config-dir', join(runDir, 'config')]);
+    const kube = await startControlPlane('kubernetes', ['--kubernetes', '--kubeconfig', join(runDir, 'kubeconfig')]);
+    children.push(files.child, kube.child);
+    for (const node of nodes) {
+      for (const [source, cp] of [['files', files], ['kubernetes', kube]] as const) {
+        const client = new XdsClient({ address: `unix:${cp.socket}`, node: { name: node, ip: '10.10.0.1' }, log: logger('test-xds', { node, source }) }).start();
+        clients.push({ node, source, client });
+      }
+    }
+  });
+
+  after(async () => {
+    clients.forEach(({ client }) => client.close());
+    killAll();
+    await standin?.close();
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  test('every node receives the same config from both sources, and it is not empty', async () => {
+    const node1 = ((await converged('initial sync')) as MeshConfig[][])[0]![0]!;
+    assert.ok(node1.services.length >= 3, 'services arrived');
+    assert.ok(node1.workloads.length >= 1, 'workloads arrived');
+    assert.ok(node1.httpRoutes.length + node1.authorizationPolicies.length > 0, 'routes and policies arrived');
+  });
+
+  test('after every watch is dropped and the cluster changes, both agree again', async () => {
+    standin.dropWatches({ abrupt: true });
+    const objects = twinApiObjects();
+    const firstPod = objects.find((o) => o.kind === 'Pod' && (o.status as { podIP?: string } | undefined)?.podIP)!;
+    standin.delete(firstPod);
+    deleted.push({ kind: 'Workload', name: firstPod.metadata.name });
+    writeDirectory();
+    await converged('after dropped watches', (config) => !config.workloads.some((w) => w.name === firstPod.metadata.name));
+  });
+
+  test('after a compaction forces 410 Gone and a relist, a deletion made in the gap is seen the same way', async () => {
+    const servicePath = '/api/v1/services';
+    const listsBefore = standin.requestsFor(servicePath, false).length;
+    standin.dropWatches({ abrupt: true });
+    const victim = twinApiObjects().find((o) => o.kind === 'Service' && o.metadata.name === 'ratings')!;
+    standin.delete(victim);
+    standin.compact();
+    deleted.push({ kind: 'Service', name: 'ratings' });
+    writeDirectory();
+    const node1 = ((await converged('after 410', (config) => !config.services.some((s) => s.name === 'ratings'))) as MeshConfig[][])[0]![0]!;
+    assert.equal(node1.services.some((s) => s.name === 'ratings'), false);
+    assert.ok(standin.requestsFor(servicePath, false).length > listsBefore, 'the source listed Services again after the 410');
+  });
+});
