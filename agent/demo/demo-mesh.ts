@@ -14,6 +14,8 @@ import { installRoot } from '../paths.js';
 export interface DemoMesh {
   testbed: Testbed;
   configDir: string;
+  controlPlaneSocket: string;
+  controlPlaneLog: string;
   agentLogs: Map<string, string>;
 }
 
@@ -46,7 +48,13 @@ export async function buildDemoMesh(
     nodes,
     pods: config.workloads.map((w) => ({ name: w.name, node: w.node, ip: w.ip })),
   });
-  const mesh: DemoMesh = { testbed, configDir: join(testbed.runDir, 'config'), agentLogs: new Map() };
+  const mesh: DemoMesh = {
+    testbed,
+    configDir: join(testbed.runDir, 'config'),
+    controlPlaneSocket: join(testbed.runDir, 'control-plane.sock'),
+    controlPlaneLog: join(testbed.runDir, 'control-plane.log'),
+    agentLogs: new Map(),
+  };
   mkdirSync(mesh.configDir, { recursive: true });
   writeFileSync(join(mesh.configDir, 'mesh.yaml'), renderManifests(manifestFile, (name) => testbed.pod(name).cgroupPath));
 
@@ -71,6 +79,14 @@ export async function buildDemoMesh(
     await testbed.waitForLog(logFile, (line) => line.msg === 'listening', 10_000);
   }
 
+  progress(`starting the control plane on ${mesh.controlPlaneSocket} (watching ${mesh.configDir})`);
+  testbed.spawnOnHost(
+    'control-plane',
+    [process.execPath, join(installRoot, 'bin', 'weft.js'), 'control-plane', '--config-dir', mesh.configDir, '--listen', `unix:${mesh.controlPlaneSocket}`],
+    { logFile: mesh.controlPlaneLog },
+  );
+  await testbed.waitForLog(mesh.controlPlaneLog, (line) => line.msg === 'control plane ready', 15_000);
+
   for (const node of nodes) {
     progress(`starting weft agent on ${node} (${testbed.node(node).ip})`);
     const logFile = join(testbed.runDir, `agent-${node}.log`);
@@ -82,7 +98,7 @@ export async function buildDemoMesh(
         'agent',
         '--node', node,
         '--node-ip', testbed.node(node).ip,
-        '--config-dir', mesh.configDir,
+        '--control-plane', `unix:${mesh.controlPlaneSocket}`,
         '--bpffs-root', testbed.pinRoot,
       ],
       { logFile },

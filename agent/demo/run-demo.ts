@@ -11,7 +11,7 @@ import { prefixesPresent } from '../../test/testbed/teardown.js';
 import { renderCheckTable } from '../check/render-table.js';
 import { passed, runChecks } from '../check/run-checks.js';
 import { WeftError } from '../errors.js';
-import { defaultConfigDir } from '../paths.js';
+import { defaultConfigDir, installRoot } from '../paths.js';
 import { buildDemoMesh, type DemoMesh } from './demo-mesh.js';
 
 export interface DemoOptions {
@@ -72,6 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     out('');
     out(`The mesh is up (run prefix ${mesh.testbed.prefix}).`);
+    out(`  control plane: ${mesh.controlPlaneSocket}, serving ${mesh.configDir} (edit it: changes apply live)`);
     for (const node of mesh.agentLogs.keys()) out(`  ${node}: ${mesh.testbed.node(node).ip}, proxy on :15001, metrics on :15020`);
     for (const w of config.workloads) out(`  pod ${w.namespace}/${w.name} on ${w.node}: ${w.ip} (cgroup ${mesh.testbed.pod(w.name).cgroupPath})`);
     out('');
@@ -88,7 +89,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const firstNode = [...mesh.agentLogs.keys()][0]!;
     out(`  nsenter --net=/run/netns/${mesh.testbed.node(firstNode).netns} curl -s http://${mesh.testbed.node(firstNode).ip}:15020/metrics | grep istio_tcp`);
     out(`  bpftool cgroup show ${mesh.testbed.pod(caller.name).cgroupDir}`);
-    out(`  agent logs: ${[...mesh.agentLogs.values()].join(' ')}`);
+    out(`  nsenter --net=/run/netns/${mesh.testbed.node(firstNode).netns} node ${join(installRoot, 'bin', 'weft.js')} status`);
+    out(`  logs: ${[mesh.controlPlaneLog, ...mesh.agentLogs.values()].join(' ')}`);
     if (options.once) return;
 
     out('');
