@@ -8,6 +8,7 @@ import { ConfigPipeline } from './config-pipeline.js';
 import type { LoadResult } from './model/types.js';
 import { DiscoveryServer } from './server/discovery-server.js';
 import { DirectoryWatcher } from './sources/directory-watcher.js';
+import { UnknownNodeReport } from './unknown-node-report.js';
 
 export interface ControlPlaneOptions {
   listen: string;
@@ -31,15 +32,22 @@ export async function runControlPlane(options: ControlPlaneOptions, source: Conf
   const server = new DiscoveryServer({ log: logger('discovery') });
 
   const first = pipeline.accept(await source.start());
+  let served = first.config;
   server.update(first.config, String(first.version));
   source.on('change', (result) => {
     const published = pipeline.accept(result);
-    if (published.changed) server.update(published.config, String(published.version));
+    if (!published.changed) return;
+    served = published.config;
+    server.update(published.config, String(published.version));
   });
+  const nodeReport = new UnknownNodeReport(log);
+  const reportTimer = setInterval(() => nodeReport.check(served, server.connectedNodes().map((n) => n.name)), 5_000);
+  reportTimer.unref();
   let address: string;
   try {
     address = await server.listen(options.listen);
   } catch (error) {
+    clearInterval(reportTimer);
     source.close();
     await server.close();
     throw error;
@@ -48,6 +56,7 @@ export async function runControlPlane(options: ControlPlaneOptions, source: Conf
   return {
     address,
     async stop() {
+      clearInterval(reportTimer);
       source.close();
       await server.close();
       log.info('control plane stopped');
