@@ -5,6 +5,7 @@
  * reformatting from changing versions.
  */
 import type { Namespace as NamespaceProto, Namespace__Output } from '../../proto/generated/weft/v1/Namespace.js';
+import type { MeshNode as MeshNodeProto, MeshNode__Output } from '../../proto/generated/weft/v1/MeshNode.js';
 import type { Service as ServiceProto, Service__Output } from '../../proto/generated/weft/v1/Service.js';
 import type { Workload as WorkloadProto, Workload__Output } from '../../proto/generated/weft/v1/Workload.js';
 import type { Service, ServicePort, Workload } from '../model/types.js';
@@ -119,6 +120,20 @@ export const namespaceKind: ResourceKind<'namespaces', NamespaceProto, Namespace
   fromProto: (body: Namespace__Output, name: string) => ({
     name: check.dnsLabel(body.name, 'name'),
     labels: check.labels(body.labels, 'labels'),
+    source: resourceSource(name),
+  }),
+  scope: everyNode,
+};
+
+export const nodeKind: ResourceKind<'nodes', MeshNodeProto, MeshNode__Output> = {
+  kind: 'Node',
+  field: 'meshNode',
+  configKey: 'nodes',
+  key: (node) => node.name,
+  toProto: (node) => ({ name: node.name, ip: node.ip }),
+  fromProto: (body: MeshNode__Output, name: string) => ({
+    name: check.nonEmpty(body.name, 'name'),
+    ip: check.ipv4(body.ip, 'ip'),
     source: resourceSource(name),
   }),
   scope: everyNode,

@@ -5,7 +5,7 @@ import type { DiscoveryResponse__Output } from '../../proto/generated/weft/v1/Di
 import type { Resource } from '../../proto/generated/weft/v1/Resource.js';
 import type { Service, Workload } from '../model/types.js';
 import { mesh, service, workload } from '../server/test-fixtures.js';
-import { serviceKind, workloadKind } from './core-codec.js';
+import { nodeKind, serviceKind, workloadKind } from './core-codec.js';
 import { weftV1 } from './load-protos.js';
 import { coreKinds, meshResources } from './mesh-resources.js';
 import { ResourceRegistry } from './resource-registry.js';
@@ -22,13 +22,14 @@ function overTheWire(resources: Resource[]): DiscoveryResponse__Output {
 
 const withoutSource = <T extends { source: unknown }>({ source: _source, ...rest }: T) => rest;
 
-test('Service, Workload and Namespace survive encode -> protobuf -> decode', () => {
+test('Service, Workload, Namespace and Node survive encode -> protobuf -> decode', () => {
   const objects: [(typeof coreKinds)[number], unknown][] = [
     [serviceKind, service('shop', 'reviews', '10.96.0.10', 'reviews')],
     [serviceKind, { ...service('shop', 'bare', '10.96.0.11', 'bare'), ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }],
     [workloadKind, workload('shop', 'reviews-1', 'node-1', '10.0.1.10', 'reviews')],
     [workloadKind, workload('shop', 'k8s-pod', 'node-1', '10.0.1.11', 'x', { uid: '0b7f4c1e-5d7a-4a5e-9f0e-3f0c2a1b9d11', qosClass: 'Guaranteed' })],
     [coreKinds[2], { name: 'shop', labels: { 'weft.dev/mesh': 'enabled' }, source: { file: 'x', document: 0 } }],
+    [nodeKind, { name: 'node-2', ip: '10.10.0.2', source: { file: 'x', document: 0 } }],
   ];
   const encoded = objects.map(([kind, object]) => registry.encode(kind, object));
   const received = overTheWire(encoded.map((e) => e.resource));
@@ -55,6 +56,11 @@ test('versions depend on content only: label order and source do not matter', ()
   assert.notEqual(registry.encode(workloadKind, a).version, registry.encode(workloadKind, b).version);
   assert.equal(canonicalJson({ b: 1, a: [{ d: undefined, c: 'x' }] }), '{"a":[{"c":"x"}],"b":1}');
   assert.match(contentVersion({}), /^[0-9a-f]{16}$/);
+});
+
+test('a Node whose address is not IPv4 is rejected with the field', () => {
+  const bad = registry.encode(nodeKind, { name: 'node-2', ip: 'not-an-ip', source: { file: 'x', document: 0 } });
+  assert.throws(() => registry.decode(overTheWire([bad.resource]).resources[0]!), /ip/);
 });
 
 test('decode rejects, with the field and the reason, what must not reach the datapath', () => {

@@ -181,6 +181,7 @@ export function buildMeshConfig(objects: readonly ManifestObject[]): LoadResult 
   }
 
   // Every kind is kept in source order; issues follow it per kind.
-  const config: MeshConfig = { services, workloads, httpRoutes, grpcRoutes, authorizationPolicies, peerAuthentications, namespaces };
+  // Nodes are not manifests: the control plane adds the ones whose agents it has seen.
+  const config: MeshConfig = { nodes: [], services, workloads, httpRoutes, grpcRoutes, authorizationPolicies, peerAuthentications, namespaces };
   return { config, issues };
 }

@@ -2,5 +2,5 @@
 import type { MeshConfig } from './types.js';
 
 export function emptyMeshConfig(): MeshConfig {
-  return { services: [], workloads: [], httpRoutes: [], grpcRoutes: [], authorizationPolicies: [], peerAuthentications: [], namespaces: [] };
+  return { nodes: [], services: [], workloads: [], httpRoutes: [], grpcRoutes: [], authorizationPolicies: [], peerAuthentications: [], namespaces: [] };
 }

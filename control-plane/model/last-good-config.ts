@@ -21,6 +21,7 @@ import type { LoadResult, MeshConfig } from './types.js';
 
 /** Each MeshConfig array and the kind its objects have. */
 const kindOf = {
+  nodes: 'Node',
   namespaces: 'Namespace',
   services: 'Service',
   workloads: 'Workload',
@@ -51,7 +52,7 @@ export interface LastGoodUpdate {
 }
 
 function refOf(key: ConfigKey, object: AnyObject): ResourceRef {
-  const namespace = key === 'namespaces' ? '' : (object as { namespace: string }).namespace;
+  const namespace = key === 'namespaces' || key === 'nodes' ? '' : (object as { namespace: string }).namespace;
   return { kind: kindOf[key], namespace, name: object.name };
 }
 

@@ -64,7 +64,16 @@ export interface MeshNamespace {
   source: SourceRef;
 }
 
+/** A node an agent has connected from: where its proxy takes tunnels (port 15008). Known
+ * to the control plane at run time, not written in manifests. */
+export interface MeshNode {
+  name: string;
+  ip: string;
+  source: SourceRef;
+}
+
 export interface MeshConfig {
+  nodes: MeshNode[];
   services: Service[];
   workloads: Workload[];
   httpRoutes: HttpRoute[];

@@ -7,6 +7,7 @@ import { countErrors, formatIssue, type ConfigIssue } from './issues.js';
 import type { LoadResult, MeshConfig } from './types.js';
 
 const kindNames: Record<keyof MeshConfig, [singular: string, plural: string]> = {
+  nodes: ['Node', 'Nodes'],
   namespaces: ['Namespace', 'Namespaces'],
   services: ['Service', 'Services'],
   workloads: ['Workload', 'Workloads'],

@@ -47,6 +47,7 @@ export function mesh(parts: Partial<MeshConfig>): MeshConfig {
     authorizationPolicies: [],
     peerAuthentications: [],
     namespaces: [],
+    nodes: [],
     ...parts,
   } as MeshConfig;
 }
