@@ -6,8 +6,10 @@
 import { countErrors, formatIssue, type ConfigIssue } from './issues.js';
 import type { LoadResult, MeshConfig } from './types.js';
 
-const kindNames: Record<keyof MeshConfig, [singular: string, plural: string]> = {
-  nodes: ['Node', 'Nodes'],
+/** What manifests hold; nodes are learned from agents at run time, never written. */
+type ManifestKey = Exclude<keyof MeshConfig, 'nodes'>;
+
+const kindNames: Record<ManifestKey, [singular: string, plural: string]> = {
   namespaces: ['Namespace', 'Namespaces'],
   services: ['Service', 'Services'],
   workloads: ['Workload', 'Workloads'],
@@ -30,7 +32,7 @@ export interface ValidationReport {
 export function validationReport(dir: string, result: LoadResult): ValidationReport {
   const errors = countErrors(result.issues);
   const loaded: Record<string, number> = {};
-  for (const [key, [kind]] of Object.entries(kindNames) as Array<[keyof MeshConfig, [string, string]]>) {
+  for (const [key, [kind]] of Object.entries(kindNames) as Array<[ManifestKey, [string, string]]>) {
     loaded[kind] = result.config[key].length;
   }
   return { ok: errors === 0, dir, errors, warnings: result.issues.length - errors, loaded, issues: result.issues };
