@@ -1,6 +1,8 @@
 /**
  * The fields of API objects the source reads, as the API server sends them
- * in JSON. Deliberately partial: everything else is carried along unread.
+ * in JSON (timestamps as strings: the informers' caches hold the wire's
+ * JSON, not client-node's model classes). Deliberately partial: everything
+ * else is carried along unread.
  */
 export interface ObjectMeta {
   name?: string;
@@ -34,15 +36,4 @@ export interface ServicePort {
 
 export interface Service extends ApiObject {
   spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; selector?: Record<string, string>; ports?: ServicePort[] };
-}
-
-export interface ObjectList {
-  metadata?: { resourceVersion?: string };
-  items?: ApiObject[];
-}
-
-/** One line of a watch response. */
-export interface WatchEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: ApiObject;
 }

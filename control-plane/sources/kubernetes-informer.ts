@@ -1,21 +1,27 @@
 /**
- * One resource type, listed and watched, as client-go's reflector does it:
- * list (the cache becomes exactly the list, so objects deleted while
- * nobody watched are noticed), then watch from the list's resourceVersion,
- * and when the watch ends:
- *  - cleanly (the server's timeout, a load balancer, a dropped watch):
- *    watch again from the last resourceVersion seen, events or bookmarks;
- *  - with 410 Gone (that resourceVersion was compacted away): relist;
- *  - with a failure (connection cut, 5xx): back off, then resume as above.
- * A custom resource whose CRD is not installed (404) counts as listed and
- * empty, and is looked for again slowly.
+ * One resource type, listed and watched by client-node's ListWatch: it
+ * lists (the cache becomes exactly the list, so objects deleted while
+ * nobody watched are noticed, with delete callbacks), watches from the
+ * list's resourceVersion, watches again from the last one seen when a watch
+ * ends cleanly, and relists after a 410 Gone. What it does not do is here:
+ *  - retry: ListWatch stops at the first failed list or watch and only
+ *    reports it. Here each failure is counted and logged, and the informer
+ *    starts again after a backoff (doubling, capped), resuming the watch
+ *    from its resourceVersion, or relisting if it has none;
+ *  - a custom resource whose CRD is not installed (404) counts as listed
+ *    and empty, and is looked for again slowly;
+ *  - stats, and a `synced` promise for the first complete list.
+ * The watch itself goes through InformerWatch (kubernetes-watch.ts), which
+ * handles what client-node's Watch gets wrong.
  */
+import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/client-node';
+import { KubernetesApiError } from '../../agent/errors.js';
 import type { Logger } from '../../agent/log.js';
-import type { KubeApiClient } from './kubernetes-api-client.js';
-import type { ApiObject, WatchEvent } from './kubernetes-api-object.js';
+import type { ApiObject } from './kubernetes-api-object.js';
 import { Backoff, type BackoffOptions } from './kubernetes-backoff.js';
-import { describeError, KubernetesApiError } from './kubernetes-errors.js';
+import type { Lister } from './kubernetes-lister.js';
 import type { WatchedResource } from './kubernetes-resources.js';
+import { InformerWatch, type WatchEnd } from './kubernetes-watch.js';
 
 export interface InformerStats {
   /** Lists made, the first included; every later one is a relist. */
@@ -26,6 +32,8 @@ export interface InformerStats {
   expired: number;
   /** Failed lists and watches (each followed by a retry). */
   errors: number;
+  /** The last failure, until the next successful list. */
+  lastError?: string;
 }
 
 export type InformerState = 'starting' | 'synced' | 'absent';
@@ -44,33 +52,55 @@ export interface ResourceInformerOptions {
 /** A watch that ends this soon without an event is treated like a failure (backoff), so a server that closes at once is not hammered. */
 const quickEndMs = 1000;
 
-const keyOf = (object: ApiObject) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+}
 
 export class ResourceInformer {
-  readonly #client: KubeApiClient;
   readonly #options: ResourceInformerOptions;
+  readonly #listWatch: ListWatch<KubernetesObject>;
   readonly #backoff: Backoff;
   readonly #abort = new AbortController();
   readonly #synced: Promise<void>;
   #resolveSynced: () => void = () => {};
-  #objects = new Map<string, ApiObject>();
-  #resourceVersion = '';
   #state: InformerState = 'starting';
-  #lastError: string | undefined;
   #stats: InformerStats = { lists: 0, watches: 0, expired: 0, errors: 0 };
+  /** A list has completed and ListWatch has applied it; the watch it starts next says so. */
+  #listed = false;
   #expiredInARow = 0;
-  #running: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #retry: NodeJS.Timeout | undefined;
 
-  constructor(readonly resource: WatchedResource, client: KubeApiClient, options: ResourceInformerOptions) {
-    this.#client = client;
+  constructor(readonly resource: WatchedResource, kubeConfig: KubeConfig, lister: Lister, options: ResourceInformerOptions) {
     this.#options = options;
     this.#backoff = new Backoff(options.retry);
     this.#synced = new Promise((resolve) => (this.#resolveSynced = resolve));
+    const minSeconds = options.minWatchSeconds ?? 300;
+    const watch = new InformerWatch(kubeConfig, {
+      signal: this.#abort.signal,
+      timeoutSeconds: () => Math.floor(minSeconds * (1 + Math.random())),
+      onStart: () => this.#watchStarted(),
+      onEnd: (end) => this.#watchEnded(end),
+    });
+    const list: Lister = async () => {
+      this.#stats.lists++;
+      const result = await lister();
+      this.#listed = true;
+      return result;
+    };
+    this.#listWatch = new ListWatch(resource.path, watch, list, false);
+    const changed = () => options.onChange();
+    this.#listWatch.on('add', changed);
+    this.#listWatch.on('update', changed);
+    this.#listWatch.on('delete', changed);
+    this.#listWatch.on('error', (error) => this.#failed(error));
   }
 
   start(): void {
-    this.#running ??= this.#run();
+    if (this.#abort.signal.aborted) return;
+    // Failures come to the error callback; a rejection here would be a bug in ListWatch.
+    this.#listWatch.start().catch((error: unknown) => this.#failed(error));
   }
 
   /** Resolves once the first list is in the cache, or the resource turned out not to be served. */
@@ -83,15 +113,16 @@ export class ResourceInformer {
   }
 
   get lastError(): string | undefined {
-    return this.#lastError;
+    return this.#stats.lastError;
   }
 
   get resourceVersion(): string {
-    return this.#resourceVersion;
+    return this.#listWatch.latestResourceVersion();
   }
 
-  objects(): IterableIterator<ApiObject> {
-    return this.#objects.values();
+  /** The cache: the API server's JSON, list items and watch objects alike (kubernetes-lister.ts). */
+  objects(): readonly ApiObject[] {
+    return this.#listWatch.list() as readonly ApiObject[];
   }
 
   stats(): InformerStats {
@@ -100,128 +131,68 @@ export class ResourceInformer {
 
   async stop(): Promise<void> {
     this.#abort.abort();
-    this.#wake?.();
-    await this.#running;
+    clearTimeout(this.#retry);
+    await this.#listWatch.stop();
   }
 
-  get #stopped(): boolean {
-    return this.#abort.signal.aborted;
-  }
-
-  async #run(): Promise<void> {
-    const { log } = this.#options;
-    while (!this.#stopped) {
-      let delay = 0;
-      try {
-        if (this.#resourceVersion === '') await this.#list();
-        delay = await this.#watch();
-      } catch (error) {
-        if (this.#stopped) break;
-        this.#stats.errors++;
-        this.#lastError = describeError(error);
-        if (error instanceof KubernetesApiError && error.status === 410) this.#resourceVersion = ''; // a 410 as an HTTP status, not an event
-        if (this.resource.optional && error instanceof KubernetesApiError && error.status === 404) {
-          delay = this.#options.absentRetryMs ?? 30_000;
-          if (this.#state === 'starting') {
-            log.info({ kind: this.resource.kind, path: this.resource.path }, 'not served by the API server (CRD not installed?); the mesh has none until it is');
-            this.#state = 'absent';
-            this.#resolveSynced();
-          }
-        } else {
-          delay = this.#backoff.next();
-          log.warn({ kind: this.resource.kind, path: this.resource.path, error: this.#lastError, retryInMs: delay }, 'list or watch failed; retrying');
-        }
-      }
-      if (delay > 0) await this.#sleep(delay);
-    }
-  }
-
-  async #list(): Promise<void> {
-    this.#stats.lists++;
-    const list = await this.#client.list(this.resource.path, this.#abort.signal);
-    if (this.#stopped) return;
-    const next = new Map(list.items.map((item) => [keyOf(item), item]));
-    // Changed when an object appeared, went, or has another resourceVersion: the relist's deletions are here.
-    const changed =
-      next.size !== this.#objects.size ||
-      [...next].some(([key, object]) => this.#objects.get(key)?.metadata?.resourceVersion !== object.metadata?.resourceVersion);
-    this.#objects = next;
-    this.#resourceVersion = list.resourceVersion;
+  #watchStarted(): void {
+    this.#stats.watches++;
+    if (!this.#listed) return;
+    // ListWatch watches right after it has applied a list: the cache is complete.
+    this.#listed = false;
     this.#backoff.reset();
     if (this.#state !== 'synced') {
-      this.#options.log.debug({ kind: this.resource.kind, objects: next.size, resourceVersion: list.resourceVersion }, 'listed');
+      this.#options.log.debug({ kind: this.resource.kind, objects: this.#listWatch.list().length, resourceVersion: this.resourceVersion }, 'listed');
     }
     this.#state = 'synced';
-    this.#lastError = undefined;
+    delete this.#stats.lastError;
     this.#resolveSynced();
-    if (changed) this.#options.onChange();
   }
 
-  /** One watch, to its end; returns how long to wait before the next. */
-  async #watch(): Promise<number> {
-    this.#stats.watches++;
-    const started = Date.now();
-    let events = 0;
-    let expired = false;
-    const minSeconds = this.#options.minWatchSeconds ?? 300;
-    await this.#client.watch(
-      this.resource.path,
-      { resourceVersion: this.#resourceVersion, timeoutSeconds: Math.floor(minSeconds * (1 + Math.random())), signal: this.#abort.signal },
-      (event) => {
-        events++;
-        if (this.#apply(event) === 'expired') {
-          expired = true;
-          return 'stop';
-        }
-        return undefined;
-      },
-    );
-    if (expired) {
-      this.#stats.expired++;
-      this.#expiredInARow++;
-      this.#options.log.info({ kind: this.resource.kind, resourceVersion: this.#resourceVersion }, 'watch expired (410 Gone); relisting');
-      this.#resourceVersion = '';
-      // A watch from a fresh list's resourceVersion should not expire at once; if it keeps doing so, do not spin.
-      return this.#expiredInARow > 1 ? this.#backoff.next() : 0;
+  /** How long to wait before ListWatch hears that a watch ended. */
+  #watchEnded(end: WatchEnd): number {
+    const { log } = this.#options;
+    if (end.events > 0) this.#expiredInARow = 0;
+    switch (end.kind) {
+      case 'expired':
+        this.#stats.expired++;
+        this.#expiredInARow++;
+        log.info({ kind: this.resource.kind, resourceVersion: this.resourceVersion }, 'watch expired (410 Gone); relisting');
+        // A watch from a fresh list's resourceVersion should not expire at once; if it keeps doing so, do not spin.
+        return this.#expiredInARow > 1 ? this.#backoff.next() : 0;
+      case 'failed':
+        // A watch that worked for a while before it broke is retried at the shortest delay (in #failed).
+        if (end.events > 0 || end.ms >= quickEndMs) this.#backoff.reset();
+        return 0;
+      case 'closed':
+        if (end.events === 0 && end.ms < quickEndMs) return this.#backoff.next();
+        this.#backoff.reset();
+        return 0;
     }
-    if (events > 0) this.#expiredInARow = 0;
-    if (events === 0 && Date.now() - started < quickEndMs) return this.#backoff.next();
-    if (events > 0) this.#backoff.reset();
-    return 0;
   }
 
-  #apply(event: WatchEvent): 'expired' | void {
-    const { object } = event;
-    switch (event.type) {
-      case 'ADDED':
-      case 'MODIFIED':
-        this.#objects.set(keyOf(object), object);
-        break;
-      case 'DELETED':
-        this.#objects.delete(keyOf(object));
-        break;
-      case 'BOOKMARK':
-        break;
-      case 'ERROR': {
-        const status = object as { code?: unknown };
-        if (status.code === 410) return 'expired';
-        throw KubernetesApiError.fromStatus(500, object);
+  /** A list or watch failed and ListWatch has stopped: count it, and start again later. */
+  #failed(error: unknown): void {
+    if (this.#abort.signal.aborted) return; // the aborts of stop()
+    const { log } = this.#options;
+    this.#stats.errors++;
+    this.#stats.lastError = describeError(error);
+    let delay: number;
+    if (this.resource.optional && error instanceof KubernetesApiError && error.statusCode === 404) {
+      delay = this.#options.absentRetryMs ?? 30_000;
+      if (this.#state === 'starting') {
+        log.info({ kind: this.resource.kind, path: this.resource.path }, 'not served by the API server (CRD not installed?); the mesh has none until it is');
+        this.#state = 'absent';
+        this.#resolveSynced();
       }
-      default:
-        return; // an event type from a newer API server: nothing to do with it
+    } else {
+      delay = this.#backoff.next();
+      log.warn({ kind: this.resource.kind, path: this.resource.path, error: this.#stats.lastError, retryInMs: delay }, 'list or watch failed; retrying');
     }
-    this.#resourceVersion = object.metadata?.resourceVersion ?? this.#resourceVersion;
-    if (event.type !== 'BOOKMARK') this.#options.onChange();
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.start(); // resumes the watch from the last resourceVersion, or lists if there is none
+    }, delay);
   }
 }

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesSourceError } from './kubernetes-errors.js';
-import { loadApiServerConfig, parseKubeconfig } from './kubernetes-kubeconfig.js';
+import { KubernetesSourceError } from '../../agent/errors.js';
+import { loadKubeConfig } from './kubernetes-kubeconfig.js';
 
 const kubeconfig = (user: string, cluster = 'server: https://10.0.0.1:6443\n    certificate-authority-data: Q0EtREFUQQ==') => `apiVersion: v1
 kind: Config
@@ -24,7 +24,7 @@ ${user}
 
 describe('kubeconfig', () => {
   let dir = '';
-  const saved = { KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+  const saved = { KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST, HOME: process.env.HOME };
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'weft-kubeconfig-'));
     await writeFile(join(dir, 'admin.crt'), 'CERT');
@@ -38,35 +38,45 @@ describe('kubeconfig', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads the current context: server, CA data, client certificate files relative to the kubeconfig', () => {
-    const config = parseKubeconfig(kubeconfig('    client-certificate: admin.crt\n    client-key: admin.key'), 'test', dir);
-    assert.equal(config.server.href, 'https://10.0.0.1:6443/');
-    assert.equal(config.ca?.toString(), 'CA-DATA');
-    assert.equal(config.cert?.toString(), 'CERT');
-    assert.equal(config.key?.toString(), 'KEY');
-    assert.equal(config.insecureSkipTlsVerify, false);
+  const refused = (options: Parameters<typeof loadKubeConfig>[0], pattern: RegExp) =>
+    assert.throws(() => loadKubeConfig(options), (error: unknown) => error instanceof KubernetesSourceError && pattern.test(error.message));
+
+  it('loads a kubeconfig file through client-node: server, user, certificate files relative to the kubeconfig', async () => {
+    await writeFile(join(dir, 'certs'), kubeconfig('    client-certificate: admin.crt\n    client-key: admin.key'));
+    const config = loadKubeConfig({ kubeconfigPath: join(dir, 'certs') });
+    assert.equal(config.getCurrentCluster()?.server, 'https://10.0.0.1:6443');
+    assert.equal(config.getCurrentCluster()?.caData, 'Q0EtREFUQQ==');
+    assert.equal(config.getCurrentUser()?.certFile, join(dir, 'admin.crt'));
+    assert.equal(config.getCurrentUser()?.keyFile, join(dir, 'admin.key'));
   });
 
-  it('reads a token, or a token file to be re-read', () => {
-    assert.equal(parseKubeconfig(kubeconfig('    token: abc'), 'test', dir).token, 'abc');
-    assert.equal(parseKubeconfig(kubeconfig('    tokenFile: token'), 'test', dir).tokenFile, join(dir, 'token'));
+  it('makes a bare server URL a context of its own; plain HTTP is allowed only there', async () => {
+    const config = loadKubeConfig({ server: 'http://127.0.0.1:8001/' });
+    assert.equal(config.getCurrentCluster()?.server, 'http://127.0.0.1:8001');
+    assert.equal(config.getCurrentCluster()?.skipTLSVerify, true);
+    assert.equal(loadKubeConfig({ server: 'https://10.0.0.1:6443' }).getCurrentCluster()?.skipTLSVerify, false);
+    refused({ server: 'not a url' }, /^server "not a url" is not a URL$/);
+    await writeFile(join(dir, 'http'), kubeconfig('    token: abc', 'server: http://10.0.0.1:8080'));
+    refused({ kubeconfigPath: join(dir, 'http') }, /is plain HTTP, which client-node accepts only with insecure-skip-tls-verify: true/);
   });
 
-  it('refuses what it cannot do, saying why', () => {
-    const refused = (text: string, pattern: RegExp) =>
-      assert.throws(() => parseKubeconfig(text, 'k.yaml', dir), (error: unknown) => error instanceof KubernetesSourceError && pattern.test(error.message));
-    refused(kubeconfig('    exec: { command: aws, apiVersion: client.authentication.k8s.io/v1beta1 }'), /^kubeconfig k\.yaml: user "admin" logs in through an exec plugin/);
-    refused(kubeconfig('    token: abc').replace('current-context: ops', 'current-context: dev'), /no context named "dev"/);
-    refused(kubeconfig('    token: abc', 'insecure-skip-tls-verify: true'), /cluster "prod" has no server/);
-    refused(kubeconfig('    client-certificate: missing.crt'), /cannot read client-certificate missing\.crt/);
+  it('says which kubeconfig is wrong, and how', async () => {
+    refused({ kubeconfigPath: join(dir, 'missing') }, new RegExp(`^kubeconfig ${join(dir, 'missing')}: ENOENT`));
+    await writeFile(join(dir, 'dev'), kubeconfig('    token: abc').replace('current-context: ops', 'current-context: dev'));
+    refused({ kubeconfigPath: join(dir, 'dev') }, /context "dev" is not there, or names no cluster/);
+    await writeFile(join(dir, 'no-server'), kubeconfig('    token: abc', 'insecure-skip-tls-verify: true'));
+    refused({ kubeconfigPath: join(dir, 'no-server') }, /clusters\[0\]\.cluster\.server is missing/);
   });
 
   it('finds $KUBECONFIG, and says so when there is no kubeconfig and no cluster around it', async () => {
     await writeFile(join(dir, 'config'), kubeconfig('    token: abc'));
     delete process.env.KUBERNETES_SERVICE_HOST;
     process.env.KUBECONFIG = join(dir, 'config');
-    assert.equal(loadApiServerConfig({}).origin, join(dir, 'config'));
+    assert.equal(loadKubeConfig({}).getCurrentUser()?.token, 'abc');
     process.env.KUBECONFIG = join(dir, 'nothing-here');
-    assert.throws(() => loadApiServerConfig({}), /no kubeconfig found \(\$KUBECONFIG\) and not running in a cluster/);
+    refused({}, /^kubeconfig \$KUBECONFIG \(.*nothing-here\): ENOENT/);
+    delete process.env.KUBECONFIG;
+    process.env.HOME = dir; // no .kube/config in it
+    refused({}, /^no kubeconfig found \(\$KUBECONFIG, ~\/\.kube\/config\) and not running in a cluster/);
   });
 });

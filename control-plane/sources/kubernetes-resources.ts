@@ -9,17 +9,32 @@ export interface WatchedResource {
   kind: WatchedKind;
   /** Group/version the source asks for: the API server converts stored objects to it. */
   apiVersion: string;
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  plural: string;
   /** The cluster-wide collection, for list and watch. */
   path: string;
   /** A CRD's type: a 404 means "not installed", and the source goes on without it. */
   optional: boolean;
 }
 
-const core = (kind: WatchedKind, plural: string): WatchedResource => ({ kind, apiVersion: 'v1', path: `/api/v1/${plural}`, optional: false });
+const core = (kind: WatchedKind, plural: string): WatchedResource => ({
+  kind,
+  apiVersion: 'v1',
+  group: '',
+  version: 'v1',
+  plural,
+  path: `/api/v1/${plural}`,
+  optional: false,
+});
 
 const custom = (kind: WatchedKind, group: string, version: string, plural: string): WatchedResource => ({
   kind,
   apiVersion: `${group}/${version}`,
+  group,
+  version,
+  plural,
   path: `/apis/${group}/${version}/${plural}`,
   optional: true,
 });

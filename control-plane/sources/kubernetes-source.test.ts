@@ -1,7 +1,9 @@
 /**
  * The Kubernetes source against the stand-in API server (test/kube-standin):
  * same config as the directory source for the same cluster, changes that
- * follow within 2 s, resumption after dropped watches, relist after 410.
+ * follow within 2 s, resumption after dropped watches, relist after 410,
+ * and the failures client-node's ListWatch leaves to its user (retries,
+ * backoff, ERROR events, stopping).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,14 +11,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KubernetesSourceError } from '../../agent/errors.js';
 import { logger } from '../../agent/log.js';
 import { namespace, pod, service } from '../../test/kube-standin/fixtures.js';
 import { KubeStandin } from '../../test/kube-standin/kube-standin.js';
+import { status } from '../../test/kube-standin/status.js';
 import { twinApiObjects, twinManifests } from '../../test/kube-standin/twin-cluster.js';
 import { waitFor } from '../../test/kube-standin/wait-for.js';
 import { formatIssue, type LoadResult, type MeshConfig } from '../model/index.js';
 import { loadConfigDir } from './file-source.js';
-import { KubernetesSourceError } from './kubernetes-errors.js';
 import { KubernetesSource, type KubernetesSourceOptions } from './kubernetes-source.js';
 
 const log = logger('kubernetes-source-test');
@@ -33,6 +36,8 @@ function comparable(config: MeshConfig): Record<string, unknown[]> {
     Object.entries(config).map(([key, list]) => [key, (strip(list) as unknown[]).map((item) => JSON.stringify(item)).sort().map((item) => JSON.parse(item) as unknown)]),
   );
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const names = (result: LoadResult, key: 'services' | 'workloads') => result.config[key].map((object) => `${object.namespace}/${object.name}`).sort();
 
@@ -65,7 +70,10 @@ describe('KubernetesSource: the same cluster as a manifest directory', () => {
       assert.deepEqual(fromApi.issues.map(formatIssue), []);
       assert.deepEqual(comparable(fromApi.config), comparable(fromFiles.config));
       // Not vacuous: every kind is there, and what a cluster has but the mesh cannot use is not.
-      for (const [key, list] of Object.entries(fromApi.config)) assert.ok((list as unknown[]).length > 0, `${key} is empty`);
+      // Nodes are the exception: no source has them; the control plane adds those its agents connect from.
+      for (const [key, list] of Object.entries(fromApi.config)) {
+        if (key !== 'nodes') assert.ok((list as unknown[]).length > 0, `${key} is empty`);
+      }
       assert.deepEqual(names(fromApi, 'workloads'), [
         'kube-system/coredns-5d78c-aaaaa',
         'legacy/old-9b8c7-uvwxy',
@@ -186,6 +194,128 @@ describe('KubernetesSource: following the cluster', () => {
     assert.equal(issue.path, 'spec.ports[1].port', "the field's index in the Service, counting the UDP port left out");
     assert.equal(formatIssue(issue), 'kubernetes:Service/shop/broken [doc 0] spec.ports[1].port: must be <= 65535');
     assert.equal(issues.filter((candidate) => candidate.severity === 'error').length, 1, issues.map(formatIssue).join('\n'));
+  });
+});
+
+describe('KubernetesSource: failures client-node leaves to its user', () => {
+  const reviews = (name: string, ip: string) => pod({ name, namespace: 'shop', labels: { app: 'reviews' }, node: 'node-1', ip });
+  /** Started, and every watch open at the server (start() resolves on the lists; the watches follow). */
+  const watching = async (standin: KubeStandin) => {
+    const source = await startSource(standin);
+    await waitFor('seven watches', () => standin.openWatches === 7);
+    return source;
+  };
+
+  it('retries a failing list after a growing backoff, counting each failure, until it succeeds', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      standin.put(reviews('reviews-0', '10.244.1.10'));
+      standin.failNext('pods', 3, status.serviceUnavailable());
+      const started = Date.now();
+      const source = await startSource(standin);
+      const elapsed = Date.now() - started;
+      const { Pod } = source.stats().resources;
+      await source.stop();
+      assert.equal(Pod.errors, 3);
+      assert.equal(Pod.lists, 4, 'three failed lists, then one that worked');
+      assert.equal(Pod.state, 'synced');
+      assert.equal(Pod.lastError, undefined, 'cleared by the list that worked');
+      // 50, 100, 200 ms, each less up to 20% jitter: growing, not a loop.
+      assert.ok(elapsed >= 280, `retried after ${elapsed} ms`);
+      assert.deepEqual(names(source.current(), 'workloads'), ['shop/reviews-0']);
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('takes a watch ERROR event other than 410 for a failure: counted, kept, retried, resumed without a relist', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      const source = await watching(standin);
+      const stats = source.stats();
+      assert.ok(standin.failWatches() >= 7);
+      standin.put(reviews('after-error', '10.244.1.11'));
+      await waitFor('the change after the failed watches', () => names(source.current(), 'workloads').includes('shop/after-error'));
+      const now = source.stats();
+      await source.stop();
+      assert.ok(now.errors >= stats.errors + 7, 'one failure per watch');
+      assert.equal(now.relists, stats.relists, 'resumed from the resourceVersion');
+      assert.match(now.resources.Pod.lastError ?? '', /^500 InternalError: an error on the server/);
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('retries a watch the server refuses with an HTTP error', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      const source = await watching(standin);
+      const stats = source.stats();
+      standin.failNext('pods', 1);
+      standin.dropWatches();
+      standin.put(reviews('after-refusal', '10.244.1.12'));
+      await waitFor('the change after the refused watch', () => names(source.current(), 'workloads').includes('shop/after-refusal'));
+      const now = source.stats();
+      await source.stop();
+      assert.equal(now.resources.Pod.errors, stats.resources.Pod.errors + 1);
+      assert.equal(now.resources.Pod.lists, stats.resources.Pod.lists, 'resumed, not relisted');
+      // client-node's Watch does not read the body of a failed watch request: the status line is all there is.
+      assert.match(now.resources.Pod.lastError ?? '', /^500 Internal Server Error: /);
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('relists after a 410 sent as the HTTP status of the watch, as the watch cache sends it', async () => {
+    const standin = await KubeStandin.start({ expiredWatch: 'status' });
+    try {
+      standin.put(reviews('reviews-0', '10.244.1.10'));
+      const source = await watching(standin);
+      const stats = source.stats();
+      standin.dropWatches();
+      standin.delete(reviews('reviews-0', '10.244.1.10'));
+      standin.compact();
+      await waitFor('the deletion, through a relist', () => !names(source.current(), 'workloads').includes('shop/reviews-0'));
+      const now = source.stats();
+      await source.stop();
+      assert.equal(now.resources.Pod.expired, stats.resources.Pod.expired + 1);
+      assert.equal(now.resources.Pod.lists, stats.resources.Pod.lists + 1);
+      assert.equal(now.resources.Pod.errors, stats.resources.Pod.errors, 'a 410 is not a failure');
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('backs off when the server ends every watch at once, rather than watching again at once', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      const source = await watching(standin);
+      const before = standin.requestsFor('/api/v1/pods', true).length;
+      const dropping = setInterval(() => standin.dropWatches(), 1);
+      await sleep(600);
+      clearInterval(dropping);
+      const watches = standin.requestsFor('/api/v1/pods', true).length - before;
+      await source.stop();
+      // Bare ListWatch watches again at once (about 200 times in this while); after 50, 100, 200, 400 ms: a handful.
+      assert.ok(watches <= 8, `${watches} pod watches in 600 ms`);
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('stop() ends every watch, and nothing is requested after it', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      const source = await watching(standin);
+      await source.stop();
+      await waitFor('the watches closed', () => standin.openWatches === 0);
+      const requests = standin.requests.length;
+      await sleep(300);
+      assert.equal(standin.requests.length, requests);
+      assert.equal(source.stats().errors, 0, 'the aborts of stop() are not failures');
+    } finally {
+      await standin.close();
+    }
   });
 });
 

@@ -1,25 +1,26 @@
 /**
  * The Kubernetes source: Namespaces, Services, Pods, HTTPRoutes,
  * GRPCRoutes, AuthorizationPolicies and PeerAuthentications, listed and
- * watched across the cluster (one ResourceInformer each), mapped to
- * manifests and built into the same LoadResult the directory source
- * produces. Every change to a cached object schedules a rebuild, debounced
- * so that a burst (a rollout, a relist) is one rebuild; `change` is emitted
- * only when the result differs from the last one.
+ * watched across the cluster (one ResourceInformer each, over
+ * @kubernetes/client-node's ListWatch), mapped to manifests and built into
+ * the same LoadResult the directory source produces. Every change to a
+ * cached object schedules a rebuild, debounced so that a burst (a rollout,
+ * a relist) is one rebuild; `change` is emitted only when the result differs
+ * from the last one.
  *
- * Lists and watches go through kubernetes-api-client.ts (node:http/https),
- * not @kubernetes/client-node: client-node 2.x loads undici 8, which needs
- * Node >= 22.19 and fails at import on the Node 20 Weft runs on.
+ * client-node is pinned to 1.4: 1.x uses node-fetch and loads on Node 20,
+ * which Weft runs on; 2.x loads undici 8, which needs Node >= 22.19.
  */
 import { EventEmitter } from 'node:events';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesSourceError } from '../../agent/errors.js';
 import type { Logger } from '../../agent/log.js';
 import type { LoadResult } from '../model/index.js';
-import { KubeApiClient } from './kubernetes-api-client.js';
 import type { BackoffOptions } from './kubernetes-backoff.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
-import { KubernetesSourceError } from './kubernetes-errors.js';
 import { type InformerState, type InformerStats, ResourceInformer } from './kubernetes-informer.js';
-import { type ApiServerConfig, type KubeConfigOptions, loadApiServerConfig } from './kubernetes-kubeconfig.js';
+import { type KubeConfigOptions, loadKubeConfig } from './kubernetes-kubeconfig.js';
+import { type KubernetesApis, makeApis, makeLister } from './kubernetes-lister.js';
 import { isSkipped, type MappedObject } from './kubernetes-mapped-object.js';
 import { mapObject } from './kubernetes-map-object.js';
 import { type WatchedKind, watchedResources } from './kubernetes-resources.js';
@@ -32,20 +33,22 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 export interface KubernetesSourceOptions extends KubeConfigOptions {
   log: Logger;
-  /** An API server config already loaded; wins over kubeconfigPath and server. */
-  apiServer?: ApiServerConfig;
+  /** A KubeConfig already loaded; wins over kubeconfigPath and server. */
+  kubeConfig?: KubeConfig;
   /** Quiet time after a change before rebuilding (default 100 ms). */
   debounceMs?: number;
   /** Longest a change waits while changes keep coming (default 1 s). */
   maxDelayMs?: number;
   /** How long start() waits for the first list of every resource (default 60 s). */
   startTimeoutMs?: number;
-  /** Delays between retries of a failed list or watch (default 250 ms doubling to 30 s). */
+  /** Delays between retries of a failed list or watch, and after watches that end at once (default 250 ms doubling to 30 s). */
   retry?: BackoffOptions;
   /** How often to look again for a CRD that is not installed (default 30 s). */
   absentRetryMs?: number;
   /** Items per list page (default 500). */
   pageSize?: number;
+  /** A list page with no complete answer in this long fails, and is retried (default 60 s). */
+  requestTimeoutMs?: number;
   /** Server-side watch timeout, picked per watch in [this, 2x this) (default 300 s). */
   minWatchSeconds?: number;
 }
@@ -64,7 +67,10 @@ export interface KubernetesSourceStats {
 }
 
 export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
-  readonly #client: KubeApiClient;
+  readonly #kubeConfig: KubeConfig;
+  readonly #apis: KubernetesApis;
+  /** Aborts every request in flight when the source stops. */
+  readonly #abort = new AbortController();
   readonly #options: KubernetesSourceOptions;
   readonly #log: Logger;
   readonly #builder = new KubernetesConfigBuilder();
@@ -85,12 +91,15 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
     super();
     this.#options = options;
     this.#log = options.log;
-    const apiServer = options.apiServer ?? loadApiServerConfig(options);
-    this.#client = new KubeApiClient(apiServer, options.pageSize === undefined ? {} : { pageSize: options.pageSize });
+    this.#kubeConfig = options.kubeConfig ?? loadKubeConfig(options);
+    this.#apis = makeApis(this.#kubeConfig, {
+      signal: this.#abort.signal,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
   }
 
   get server(): string {
-    return this.#client.server;
+    return this.#kubeConfig.getCurrentCluster()?.server ?? '';
   }
 
   /**
@@ -102,7 +111,7 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
     const started = Date.now();
     this.#informers = watchedResources.map(
       (resource) =>
-        new ResourceInformer(resource, this.#client, {
+        new ResourceInformer(resource, this.#kubeConfig, makeLister(resource, this.#apis, this.#options.pageSize), {
           log: this.#log,
           onChange: () => this.#schedule(),
           ...(this.#options.retry ? { retry: this.#options.retry } : {}),
@@ -173,8 +182,8 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
     this.#stopping.resolve();
     this.#ready = false;
     clearTimeout(this.#debounce);
+    this.#abort.abort();
     await Promise.all(this.#informers.map((informer) => informer.stop()));
-    this.#client.close();
   }
 
   #schedule(): void {

@@ -148,8 +148,50 @@ describe('kube-standin', () => {
     assert.equal(standin.openWatches, 0);
   });
 
+  it('sends a watch\'s response head at once, before any event, as the API server flushes it', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${standin.url}/api/v1/pods?watch=true&resourceVersion=${standin.store.resourceVersion}`, { signal: controller.signal });
+    assert.equal(response.status, 200);
+    controller.abort();
+    await waitFor('the watch closed', () => standin.openWatches === 0);
+  });
+
+  it('fails requests on demand: the next ones for a type with a Status, open watches with an ERROR event', async () => {
+    standin.failNext('services', 1);
+    const failed = await fetch(`${standin.url}/api/v1/services`);
+    assert.equal(failed.status, 500);
+    const body = (await failed.json()) as { kind: string; code: number; reason: string };
+    assert.deepEqual([body.kind, body.code, body.reason], ['Status', 500, 'InternalError']);
+    assert.equal((await fetch(`${standin.url}/api/v1/services`)).status, 200, 'only the next one');
+
+    const watching = readWatch(`${standin.url}/api/v1/services?watch=true&resourceVersion=${standin.store.resourceVersion}`, 2);
+    await waitFor('the watch', () => standin.openWatches === 1);
+    assert.equal(standin.failWatches(), 1);
+    const { lines, ended } = await watching;
+    assert.equal(ended, true);
+    assert.deepEqual(lines.map((line) => [line.type, line.object.code, line.object.reason]), [['ERROR', 500, 'InternalError']]);
+  });
+
   it('with resourceVersion unset, starts a watch with a synthetic ADDED per existing object', async () => {
     const { lines } = await readWatch(`${standin.url}/api/v1/namespaces/shop/services?watch=1`, 1);
     assert.deepEqual([lines[0]?.type, lines[0]?.object.metadata?.name], ['ADDED', 'reviews']);
+  });
+});
+
+describe('kube-standin: expiredWatch: status', () => {
+  it('refuses a watch from a compacted resourceVersion with an HTTP 410 and the Status, as the watch cache does', async () => {
+    const standin = await KubeStandin.start({ expiredWatch: 'status' });
+    try {
+      const old = standin.store.resourceVersion;
+      standin.put(namespace('other'));
+      standin.compact();
+      const response = await fetch(`${standin.url}/api/v1/pods?watch=true&resourceVersion=${old}`);
+      assert.equal(response.status, 410);
+      const body = (await response.json()) as { kind: string; code: number; reason: string };
+      assert.deepEqual([body.kind, body.code, body.reason], ['Status', 410, 'Expired']);
+      assert.equal((await fetch(`${standin.url}/api/v1/pods?watch=true&resourceVersion=${standin.store.resourceVersion}&timeoutSeconds=1`)).status, 200, 'a current one is served');
+    } finally {
+      await standin.close();
+    }
   });
 });

@@ -14,12 +14,21 @@ import { ObjectStore, type ObjectStoreOptions } from './object-store.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { type KubeStatus, status } from './status.js';
 import { WatchStream } from './watch-stream.js';
+import { handlePost, type TokenReviewUser } from './writes.js';
 
 export interface KubeStandinOptions extends ObjectStoreOptions {
   /** Send a BOOKMARK on every open watch this often (the real server: about once a minute). Off when unset. */
   bookmarkIntervalMs?: number;
   /** Plurals answered with 404, as for a CRD that is not installed. */
   unserved?: readonly string[];
+  /**
+   * How a watch from a compacted resourceVersion is refused: `event` (the
+   * default), a 200 whose one event is an ERROR with a 410 Status, as etcd
+   * reports it; or `status`, an HTTP 410 with that Status as the body, as the
+   * API server's watch cache refuses it before the stream begins. Real
+   * clusters do both.
+   */
+  expiredWatch?: 'event' | 'status';
 }
 
 export interface RequestRecord {
@@ -43,14 +52,20 @@ export class KubeStandin {
   readonly store: ObjectStore;
   /** Every request, oldest first (the last 10,000). */
   readonly requests: RequestRecord[] = [];
+  /** Token -> who the API server says it is, for TokenReviews (writes.ts). */
+  readonly tokenReviews = new Map<string, TokenReviewUser>();
   readonly #watches = new Set<WatchStream>();
   readonly #unserved: ReadonlySet<string>;
   readonly #pages = new Map<string, Page>();
+  readonly #expiredWatch: 'event' | 'status';
+  /** Plural -> failures still to answer its requests with (failNext). */
+  readonly #failing = new Map<string, KubeStatus[]>();
   #bookmarks: NodeJS.Timeout | undefined;
 
   private constructor(private readonly server: Server, options: KubeStandinOptions) {
     this.store = new ObjectStore(options);
     this.#unserved = new Set(options.unserved ?? []);
+    this.#expiredWatch = options.expiredWatch ?? 'event';
     if (options.bookmarkIntervalMs !== undefined) {
       this.#bookmarks = setInterval(() => this.bookmark(), options.bookmarkIntervalMs);
       this.#bookmarks.unref();
@@ -114,6 +129,18 @@ export class KubeStandin {
     for (const watch of this.#watches) watch.bookmark();
   }
 
+  /** Ends every open watch with an ERROR event carrying `failure` (default: a 500 InternalError). Returns how many. */
+  failWatches(failure: KubeStatus = status.internalError()): number {
+    const watches = [...this.#watches];
+    for (const watch of watches) watch.fail(failure);
+    return watches.length;
+  }
+
+  /** Answers the next `count` requests for a plural (lists, gets and watches alike) with `failure` (default: a 500 InternalError). */
+  failNext(plural: string, count: number, failure: KubeStatus = status.internalError()): void {
+    this.#failing.set(plural, [...(this.#failing.get(plural) ?? []), ...Array.from({ length: count }, () => failure)]);
+  }
+
   get openWatches(): number {
     return this.#watches.size;
   }
@@ -138,10 +165,14 @@ export class KubeStandin {
     const { authorization } = request.headers;
     this.requests.push({ method: request.method ?? 'GET', path: url.pathname, query, ...(authorization ? { authorization } : {}) });
     if (this.requests.length > requestLogLimit) this.requests.splice(0, this.requests.length - requestLogLimit);
+    // Creating a Secret and TokenReviews, for the control plane's CA (writes.ts).
+    if (request.method === 'POST') return void handlePost(this.store, this.tokenReviews, request, response, url.pathname);
 
     const target = parseApiPath(url.pathname);
     if (!target || this.#unserved.has(target.type.plural)) return this.#fail(response, status.notFound());
     if (request.method !== 'GET') return this.#fail(response, status.methodNotAllowed());
+    const planted = this.#failing.get(target.type.plural)?.shift();
+    if (planted) return this.#fail(response, planted);
     for (const unsupported of ['labelSelector', 'fieldSelector']) {
       // Better a loud 400 than an unfiltered answer a client would take as filtered.
       if (query[unsupported]) return this.#fail(response, status.badRequest(`kube-standin does not implement ${unsupported}`));
@@ -161,6 +192,9 @@ export class KubeStandin {
     }
 
     if (query.watch === 'true' || query.watch === '1') {
+      if (this.#expiredWatch === 'status' && resourceVersion !== undefined && resourceVersion < this.store.oldestWatchable) {
+        return this.#fail(response, status.expired(resourceVersion, this.store.oldestWatchable));
+      }
       const timeoutSeconds = query.timeoutSeconds === undefined ? undefined : Number(query.timeoutSeconds);
       const stream = new WatchStream(
         this.store,

@@ -19,6 +19,7 @@ export const resourceTypes: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, custom: false },
   { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true, custom: false },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, custom: false },
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, custom: false },
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, custom: false },
   { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, custom: true },
   { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'grpcroutes', kind: 'GRPCRoute', namespaced: true, custom: true },

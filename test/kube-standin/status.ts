@@ -25,4 +25,8 @@ export const status = {
   expired: (requested: number, oldest: number, message = `too old resource version: ${requested} (${oldest})`) => failure(410, 'Expired', message),
   badRequest: (message: string) => failure(400, 'BadRequest', message),
   methodNotAllowed: () => failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+  /** What a request gets when the API server or etcd fails underneath it (a 500), or is overloaded (a 503, with its reason). */
+  internalError: (message = 'an error on the server ("etcdserver: request timed out") has prevented the request from succeeding') =>
+    failure(500, 'InternalError', message),
+  serviceUnavailable: (message = 'the server is currently unable to handle the request') => failure(503, 'ServiceUnavailable', message),
 };

@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type { KubeObject } from './kube-object.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
-import { status } from './status.js';
+import { type KubeStatus, status } from './status.js';
 
 export interface WatchParams {
   type: ResourceType;
@@ -41,6 +41,9 @@ export class WatchStream {
   start(): void {
     const { type, namespace, resourceVersion } = this.params;
     this.response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    // The API server flushes the head at once, so a client's watch is established before any event;
+    // node:http would hold it back until the first write.
+    this.response.flushHeaders();
     // Everything from here to subscribe() runs in one tick, so no event can fall between replay and live.
     if (resourceVersion === undefined) {
       for (const object of this.store.list(type, namespace)) this.#write({ type: 'ADDED', object });
@@ -77,6 +80,12 @@ export class WatchStream {
       type: 'BOOKMARK',
       object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: String(this.store.resourceVersion) } },
     });
+  }
+
+  /** An ERROR event carrying `failure`, then the end of the stream: how the server reports a failure after the watch began. */
+  fail(failure: KubeStatus): void {
+    this.#write({ type: 'ERROR', object: failure });
+    this.end();
   }
 
   /** Ends the response cleanly, as the server does when a watch times out. */
