@@ -1,0 +1,87 @@
+/**
+ * The agent's client of the control plane's Certificates service, over the
+ * same channel settings as the discovery stream (TLS on TCP, the node
+ * credential on every call). Each call has a deadline; failures come back
+ * as CaRequestError carrying the gRPC status.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { certificatesV1 } from '../../control-plane/ca/certificates-proto.js';
+import type { CertificatesClient } from '../../proto/generated/weft/v1/Certificates.js';
+import type { CreateCertificateResponse__Output } from '../../proto/generated/weft/v1/CreateCertificateResponse.js';
+import type { GetTrustBundleResponse__Output } from '../../proto/generated/weft/v1/GetTrustBundleResponse.js';
+import type { ControlPlaneChannel } from './control-plane-channel.js';
+import type { WorkloadIdentity } from './identity.js';
+import { CaRequestError } from './identity-errors.js';
+
+export interface IssuedChain {
+  /** The leaf first, then intermediates; one PEM certificate each. */
+  certChainPem: string[];
+  trustBundlePem: string;
+}
+
+export interface TrustBundle {
+  trustBundlePem: string;
+  trustDomain: string;
+}
+
+/** What the identity manager needs of a CA; the gRPC client in production, fakes in tests. */
+export interface CertificateIssuer {
+  createCertificate(csrPem: string, identity: WorkloadIdentity): Promise<IssuedChain>;
+  trustBundle(): Promise<TrustBundle>;
+}
+
+export interface CaClientOptions {
+  channel: Pick<ControlPlaneChannel, 'address' | 'credentials' | 'channelOptions' | 'metadata'>;
+  node: string;
+  /** Per call (default 10 s). */
+  timeoutMs?: number;
+}
+
+function failure(what: string, error: grpc.ServiceError | Error): CaRequestError {
+  const code = 'code' in error && typeof error.code === 'number' ? error.code : grpc.status.UNKNOWN;
+  const details = 'details' in error && typeof error.details === 'string' && error.details ? error.details : error.message;
+  return new CaRequestError(code, `${what}: ${grpc.status[code] ?? code}: ${details}`, { cause: error });
+}
+
+export class CaClient implements CertificateIssuer {
+  readonly #client: CertificatesClient;
+  readonly #options: CaClientOptions;
+
+  constructor(options: CaClientOptions) {
+    this.#options = options;
+    this.#client = new (certificatesV1().Certificates)(options.channel.address, options.channel.credentials, options.channel.channelOptions);
+  }
+
+  createCertificate(csrPem: string, identity: WorkloadIdentity): Promise<IssuedChain> {
+    const request = { csrPem, namespace: identity.namespace, serviceAccount: identity.serviceAccount, node: this.#options.node };
+    return this.#unary<CreateCertificateResponse__Output>('CreateCertificate', (metadata, options, callback) => this.#client.CreateCertificate(request, metadata, options, callback)).then(
+      (response) => ({ certChainPem: response.certChainPem, trustBundlePem: response.trustBundlePem }),
+    );
+  }
+
+  trustBundle(): Promise<TrustBundle> {
+    return this.#unary<GetTrustBundleResponse__Output>('GetTrustBundle', (metadata, options, callback) => this.#client.GetTrustBundle({}, metadata, options, callback));
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+
+  #unary<T>(what: string, call: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<T>) => unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      let metadata: grpc.Metadata;
+      try {
+        metadata = this.#options.channel.metadata();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const deadline = new Date(Date.now() + (this.#options.timeoutMs ?? 10_000));
+      call(metadata, { deadline }, (error, response) => {
+        if (error) reject(failure(what, error));
+        else if (!response) reject(new CaRequestError(grpc.status.INTERNAL, `${what}: empty response`));
+        else resolve(response);
+      });
+    });
+  }
+}
