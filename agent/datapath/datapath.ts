@@ -10,14 +10,20 @@ import { BpfObject, PinnedMap, detachLink, linkInfo, type CgroupLinkInfo } from 
 import { bpfObjectDir } from '../paths.js';
 import {
   Stat,
+  decodeIngressKey,
+  decodeIngressPolicy,
   decodeMeshDestinationKey,
   decodeOriginalDestination,
+  encodeIngressKey,
+  encodeIngressPolicy,
   encodeMeshDestinationKey,
   encodeMeshDestinationValue,
   encodeProxyAddress,
   encodeSocketPair,
   encodeU32Key,
   sumPerCpu,
+  type IngressKey,
+  type IngressPolicy,
   type MeshDestinationKind,
   type OriginalDestination,
   type SocketPair,
@@ -27,6 +33,7 @@ import {
 export const hooks = [
   { object: 'connect4.bpf.o', program: 'weft_connect4', pin: 'connect4' },
   { object: 'sockops.bpf.o', program: 'weft_sockops', pin: 'sockops' },
+  { object: 'ingress.bpf.o', program: 'weft_ingress', pin: 'ingress' },
 ] as const;
 
 export type HookPin = (typeof hooks)[number]['pin'];
@@ -35,6 +42,7 @@ export interface DatapathStats {
   redirected: bigint;
   paired: bigint;
   proxyUnset: bigint;
+  strictDropped: bigint;
 }
 
 export class Datapath {
@@ -42,6 +50,7 @@ export class Datapath {
   readonly #meshDst: PinnedMap;
   readonly #proxyAddr: PinnedMap;
   readonly #pairOrigDst: PinnedMap;
+  readonly #cgroupIngress: PinnedMap;
   readonly #stats: PinnedMap;
 
   /** Loads every hook's object; pinned maps are reused when they exist, so
@@ -53,6 +62,7 @@ export class Datapath {
       this.#meshDst = new PinnedMap(join(pinRoot, 'mesh_dst'));
       this.#proxyAddr = new PinnedMap(join(pinRoot, 'proxy_addr'));
       this.#pairOrigDst = new PinnedMap(join(pinRoot, 'pair_orig_dst'));
+      this.#cgroupIngress = new PinnedMap(join(pinRoot, 'cgroup_ingress'));
       this.#stats = new PinnedMap(join(pinRoot, 'stats'));
     } catch (error) {
       this.close();
@@ -76,6 +86,24 @@ export class Datapath {
     return [...this.#meshDst.keys()].map(decodeMeshDestinationKey);
   }
 
+  /** Who may open connections to a pod (port 0) or to one of its ports. */
+  setIngressPolicy(key: IngressKey, policy: IngressPolicy): void {
+    this.#cgroupIngress.update(encodeIngressKey(key), encodeIngressPolicy(policy));
+  }
+
+  removeIngressPolicy(key: IngressKey): boolean {
+    return this.#cgroupIngress.delete(encodeIngressKey(key));
+  }
+
+  ingressPolicies(): Array<IngressKey & IngressPolicy> {
+    const entries: Array<IngressKey & IngressPolicy> = [];
+    for (const key of this.#cgroupIngress.keys()) {
+      const value = this.#cgroupIngress.lookup(key);
+      if (value) entries.push({ ...decodeIngressKey(key), ...decodeIngressPolicy(value) });
+    }
+    return entries;
+  }
+
   /** The record of a redirected connection, removed as it is read: each
    * accepted socket claims its own record exactly once. */
   takeOriginalDestination(pair: SocketPair): OriginalDestination | null {
@@ -88,7 +116,12 @@ export class Datapath {
       const value = this.#stats.lookup(encodeU32Key(index));
       return value ? sumPerCpu(value) : 0n;
     };
-    return { redirected: read(Stat.redirected), paired: read(Stat.paired), proxyUnset: read(Stat.proxyUnset) };
+    return {
+      redirected: read(Stat.redirected),
+      paired: read(Stat.paired),
+      proxyUnset: read(Stat.proxyUnset),
+      strictDropped: read(Stat.strictDropped),
+    };
   }
 
   linkDir(owner: string): string {
@@ -125,7 +158,7 @@ export class Datapath {
   close(): void {
     for (const object of this.#objects.values()) object.close();
     this.#objects.clear();
-    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#stats]) map?.close();
+    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#cgroupIngress, this.#stats]) map?.close();
   }
 }
 

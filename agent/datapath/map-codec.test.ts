@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  IngressMode,
+  decodeIngressKey,
+  decodeIngressPolicy,
   decodeMeshDestinationKey,
   decodeOriginalDestination,
+  encodeIngressKey,
+  encodeIngressPolicy,
   encodeMeshDestinationKey,
   encodeProxyAddress,
   encodeSocketPair,
@@ -30,6 +35,19 @@ test('original destination decodes the cgroup id as a host-order u64', () => {
   value.writeUInt16BE(9080, 4);
   value.writeBigUInt64LE(123456789012345n, 8);
   assert.deepEqual(decodeOriginalDestination(value), { ip: '10.96.0.20', port: 9080, cgroupId: 123456789012345n });
+});
+
+test('ingress key: host-order cgroup id, network-order port, zero padding', () => {
+  const key = encodeIngressKey({ cgroupId: 0x0102030405060708n, port: 8080 });
+  assert.equal(key.length, 16);
+  assert.deepEqual([...key], [8, 7, 6, 5, 4, 3, 2, 1, 0x1f, 0x90, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(decodeIngressKey(key), { cgroupId: 0x0102030405060708n, port: 8080 });
+});
+
+test('ingress policy: host-order mode, then the proxy address in network order', () => {
+  const value = encodeIngressPolicy({ mode: IngressMode.strict, proxyIp: '10.10.0.1' });
+  assert.deepEqual([...value], [1, 0, 0, 0, 10, 10, 0, 1]);
+  assert.deepEqual(decodeIngressPolicy(value), { mode: IngressMode.strict, proxyIp: '10.10.0.1' });
 });
 
 test('per-CPU counters are summed across CPUs', () => {

@@ -24,7 +24,23 @@ export const MeshDestinationKind = { service: 1, workload: 2 } as const;
 export type MeshDestinationKind = (typeof MeshDestinationKind)[keyof typeof MeshDestinationKind];
 
 /** Indexes of the per-CPU `stats` array (enum weft_stat). */
-export const Stat = { redirected: 0, paired: 1, proxyUnset: 2 } as const;
+export const Stat = { redirected: 0, paired: 1, proxyUnset: 2, strictDropped: 3 } as const;
+
+/** INGRESS_MODE_*: what the ingress program does with a new connection to a pod. */
+export const IngressMode = { permissive: 0, strict: 1, disable: 2 } as const;
+export type IngressMode = (typeof IngressMode)[keyof typeof IngressMode];
+
+/** struct ingress_key: a pod's cgroup and a listening port, 0 for the pod-wide entry. */
+export interface IngressKey {
+  cgroupId: bigint;
+  port: number;
+}
+
+/** struct ingress_policy */
+export interface IngressPolicy {
+  mode: IngressMode;
+  proxyIp: string;
+}
 
 /** '10.1.2.3' or '::ffff:10.1.2.3' -> 4 bytes at `offset`. */
 export function writeIpv4(buffer: Buffer, offset: number, ip: string): void {
@@ -48,6 +64,15 @@ export function stripMapped(ip: string): string {
 function writeHostU32(buffer: Buffer, offset: number, value: number): void {
   if (littleEndian) buffer.writeUInt32LE(value, offset);
   else buffer.writeUInt32BE(value, offset);
+}
+
+function readHostU32(buffer: Buffer, offset: number): number {
+  return littleEndian ? buffer.readUInt32LE(offset) : buffer.readUInt32BE(offset);
+}
+
+function writeHostU64(buffer: Buffer, offset: number, value: bigint): void {
+  if (littleEndian) buffer.writeBigUInt64LE(value, offset);
+  else buffer.writeBigUInt64BE(value, offset);
 }
 
 function readHostU64(buffer: Buffer, offset: number): bigint {
@@ -94,6 +119,30 @@ export function encodeSocketPair(pair: SocketPair): Buffer {
 /** struct orig_dst */
 export function decodeOriginalDestination(value: Buffer): OriginalDestination {
   return { ip: readIpv4(value, 0), port: value.readUInt16BE(4), cgroupId: readHostU64(value, 8) };
+}
+
+/** struct ingress_key: the cgroup id is host order (the kernel's u64), the port network order. */
+export function encodeIngressKey(key: IngressKey): Buffer {
+  const buffer = Buffer.alloc(16);
+  writeHostU64(buffer, 0, key.cgroupId);
+  buffer.writeUInt16BE(key.port, 8);
+  return buffer;
+}
+
+export function decodeIngressKey(buffer: Buffer): IngressKey {
+  return { cgroupId: readHostU64(buffer, 0), port: buffer.readUInt16BE(8) };
+}
+
+/** struct ingress_policy */
+export function encodeIngressPolicy(policy: IngressPolicy): Buffer {
+  const buffer = Buffer.alloc(8);
+  writeHostU32(buffer, 0, policy.mode);
+  writeIpv4(buffer, 4, policy.proxyIp);
+  return buffer;
+}
+
+export function decodeIngressPolicy(buffer: Buffer): IngressPolicy {
+  return { mode: readHostU32(buffer, 0) as IngressMode, proxyIp: readIpv4(buffer, 4) };
 }
 
 export function encodeU32Key(index: number): Buffer {

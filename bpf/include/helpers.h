@@ -7,6 +7,7 @@
 
 /* cgroup programs: 1 lets the operation go on, 0 refuses it. */
 #define CGROUP_ALLOW 1
+#define CGROUP_DROP 0
 
 static __always_inline void stat_inc(__u32 index)
 {

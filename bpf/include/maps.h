@@ -49,6 +49,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pair_orig_dst SEC(".maps");
 
+/* Written by the agent (enrolment), per enrolled pod on this node: its mTLS
+ * mode and the proxy address STRICT admits. Read by ingress. A pod without
+ * an entry is PERMISSIVE, the mesh default. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ingress_key);
+	__type(value, struct ingress_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cgroup_ingress SEC(".maps");
+
 /* Written by all programs; read by the agent's metrics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

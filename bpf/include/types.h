@@ -46,11 +46,31 @@ struct sock_pair {
 	__u16 dst_port;
 };
 
+/* Who may open connections to a meshed pod: its effective PeerAuthentication
+ * mTLS mode. Port 0 is the pod-wide entry; an entry with a port overrides it
+ * for connections to that port (portLevelMtls), as in mesh_dst. */
+struct ingress_key {
+	__u64 cgroup_id; /* the pod's cgroup, the one its programs are attached to */
+	__u16 port;      /* the pod's listening port; 0 for every port */
+	__u16 pad[3];
+};
+
+struct ingress_policy {
+	__u32 mode;     /* INGRESS_MODE_* */
+	__u32 proxy_ip; /* the node proxy: in STRICT, the one source a new connection may come from */
+};
+
+/* Only STRICT drops anything; DISABLE is kept apart so the map says what was configured. */
+#define INGRESS_MODE_PERMISSIVE 0
+#define INGRESS_MODE_STRICT 1
+#define INGRESS_MODE_DISABLE 2
+
 /* Indexes of the per-CPU counter array. */
 enum weft_stat {
 	STAT_REDIRECTED = 0,      /* connect4 rewrote a meshed connect */
 	STAT_PAIRED = 1,          /* sockops published the record for the proxy */
 	STAT_PROXY_UNSET = 2,     /* meshed connect seen before the agent set the proxy address */
+	STAT_STRICT_DROPPED = 3,  /* ingress dropped a new connection to a STRICT pod not from the proxy */
 	STAT_MAX = 4,
 };
 
