@@ -4,19 +4,17 @@ import { RoundRobin } from './load-balancer-round-robin.js';
 
 test('round robin starts each connection at the next endpoint and keeps the rest as fallbacks', () => {
   const balancer = new RoundRobin();
-  const port = { port: 80 };
-  const firsts = Array.from({ length: 6 }, () => balancer.order(port, ['a', 'b', 'c'])[0]);
+  const firsts = Array.from({ length: 6 }, () => balancer.order('shop/reviews:9080', ['a', 'b', 'c'])[0]);
   assert.deepEqual(firsts, ['a', 'b', 'c', 'a', 'b', 'c']);
-  assert.deepEqual(balancer.order(port, ['a', 'b', 'c']), ['a', 'b', 'c']);
-  assert.deepEqual(balancer.order(port, ['a', 'b', 'c']), ['b', 'c', 'a']);
+  assert.deepEqual(balancer.order('shop/reviews:9080', ['a', 'b', 'c']), ['a', 'b', 'c']);
+  assert.deepEqual(balancer.order('shop/reviews:9080', ['a', 'b', 'c']), ['b', 'c', 'a']);
 });
 
-test('round robin keeps one cursor per service port; an empty endpoint list gives nothing to try', () => {
+test('round robin keeps one cursor per service port, across config updates; no endpoints, nothing to try', () => {
   const balancer = new RoundRobin();
-  const one = { port: 80 };
-  const two = { port: 80 };
-  balancer.order(one, ['a', 'b']);
-  assert.equal(balancer.order(two, ['x', 'y'])[0], 'x');
-  assert.equal(balancer.order(one, ['a', 'b'])[0], 'b');
-  assert.deepEqual(balancer.order(one, []), []);
+  balancer.order('one', ['a', 'b']);
+  assert.equal(balancer.order('two', ['x', 'y'])[0], 'x');
+  // The same service port from a rebuilt config keeps its place in the rotation.
+  assert.equal(balancer.order('one', ['a', 'b'].map((s) => s))[0], 'b');
+  assert.deepEqual(balancer.order('one', []), []);
 });

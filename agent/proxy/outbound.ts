@@ -2,8 +2,9 @@
  * The outbound listener (port 15001): every connect a meshed pod makes to a
  * meshed destination arrives here. A connection's life, top to bottom:
  * accept -> original destination from the datapath -> source workload from
- * the cgroup id -> destination from state -> pick endpoint -> connect ->
- * copy both ways -> record.
+ * the cgroup id -> destination from state -> pick endpoint -> connect
+ * (directly to a pod of this node; through the mTLS tunnel to the proxy of
+ * the pod's node otherwise) -> copy both ways -> record.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionRefusedError } from '../errors.js';
@@ -11,20 +12,49 @@ import type { Drain } from '../drain.js';
 import type { Workload } from '../../control-plane/model/types.js';
 import { serviceKey, type Destination, type Endpoint } from '../state/destination.js';
 import { stripMapped } from '../datapath/map-codec.js';
+import { connectTunnel } from './connect-tunnel.js';
 import { connectUpstream } from './connect-upstream.js';
-import { copyBidirectional } from './copy.js';
+import { copyDuplex, http2StreamEnd, socketEnd, type CopyEnd } from './copy-duplex.js';
+import { defaultInboundPort, defaultMaxStreamsPerSession, defaultSessionIdleMs } from './hbone.js';
 import { RoundRobin } from './load-balancer-round-robin.js';
+import { workloadIdentity } from './peer-identity.js';
+import { TunnelPool } from './pool.js';
 import type { ProxyInputs } from './proxy-inputs.js';
 import { tcpLabels } from './telemetry-labels.js';
+import { TlsContexts } from './tls-context.js';
+
+/** An upstream as the copy sees it, and how it was reached. */
+interface Upstream {
+  end: CopyEnd;
+  endpoint: Endpoint;
+  /** set when the endpoint was reached through the tunnel to its node */
+  tunnel?: { node: string; addr: string; session: number };
+}
 
 export class Outbound {
   readonly #server: Server;
   readonly #balancer = new RoundRobin();
+  /** Tunnel sessions to peer nodes; absent without a certificate provider (pods elsewhere are then dialled directly). */
+  readonly tunnels: TunnelPool | undefined;
 
   constructor(
     private readonly inputs: ProxyInputs,
     private readonly drain: Drain,
   ) {
+    if (inputs.certificates) {
+      this.tunnels = new TunnelPool({
+        contexts: new TlsContexts(inputs.certificates),
+        localAddress: inputs.config.nodeIp,
+        connectTimeoutMs: inputs.config.connectTimeoutMs,
+        maxStreamsPerSession: inputs.config.tunnelMaxStreams ?? defaultMaxStreamsPerSession,
+        idleTimeoutMs: inputs.config.tunnelIdleTimeoutMs ?? defaultSessionIdleMs,
+        metrics: inputs.metrics,
+        log: inputs.log,
+      });
+      drain.signal.addEventListener('abort', () => this.tunnels?.close(), { once: true });
+    } else {
+      inputs.log.warn('no certificate provider: connections to pods on other nodes go direct, without mTLS');
+    }
     this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
       this.drain.track(socket);
       this.#handle(socket).catch((error) => {
@@ -36,11 +66,13 @@ export class Outbound {
   }
 
   address(): { ip: string; port: number } {
-    return { ip: this.inputs.config.nodeIp, port: this.inputs.config.outboundPort };
+    const bound = this.#server.address();
+    const port = bound && typeof bound === 'object' ? bound.port : this.inputs.config.outboundPort;
+    return { ip: this.inputs.config.nodeIp, port };
   }
 
   async run(): Promise<void> {
-    const { ip, port } = this.address();
+    const { nodeIp: ip, outboundPort: port } = this.inputs.config;
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen({ host: ip, port, backlog: 4096 }, () => {
@@ -77,10 +109,10 @@ export class Outbound {
       if (!destination) {
         throw new ConnectionRefusedError('unknown_destination', `${original.ip}:${original.port} is not a mesh destination`);
       }
-      const upstream = await this.#connect(destination);
+      const upstream = await this.#connect(source, destination);
       const labels = tcpLabels(source, destination, upstream.endpoint);
       this.inputs.metrics.tcpOpened.inc(labels);
-      const copied = await copyBidirectional(downstream, upstream.socket);
+      const copied = await copyDuplex(socketEnd(downstream), upstream.end);
       this.inputs.metrics.tcpClosed.inc(labels);
       this.inputs.metrics.tcpSent.inc(labels, copied.sent);
       this.inputs.metrics.tcpReceived.inc(labels, copied.received);
@@ -88,6 +120,7 @@ export class Outbound {
         {
           src: { workload: `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
           dst: { service: labels.destination_service, workload: labels.destination_workload, addr: `${upstream.endpoint.ip}:${upstream.endpoint.port}` },
+          ...(upstream.tunnel ? { tunnel: upstream.tunnel } : {}),
           sent: copied.sent,
           received: copied.received,
           durationMs: Math.round(performance.now() - started),
@@ -110,24 +143,47 @@ export class Outbound {
     }
   }
 
-  async #connect(destination: Destination): Promise<{ socket: Socket; endpoint: Endpoint }> {
+  async #connect(source: Workload, destination: Destination): Promise<Upstream> {
     const candidates =
       destination.kind === 'service'
-        ? this.#balancer.order(destination.port, destination.endpoints)
+        ? this.#balancer.order(serviceKey(destination.service, destination.port), destination.endpoints)
         : [{ workload: destination.workload, ip: destination.workload.ip, port: destination.port }];
     if (candidates.length === 0) {
       throw new ConnectionRefusedError('no_healthy_endpoint', `${describe(destination)} has no endpoints`);
     }
-    const { nodeIp, connectTimeoutMs, connectAttempts } = this.inputs.config;
+    const { nodeIp, nodeName, connectTimeoutMs, connectAttempts } = this.inputs.config;
     const errors: string[] = [];
     for (const endpoint of candidates.slice(0, connectAttempts)) {
       try {
-        return { socket: await connectUpstream(endpoint.ip, endpoint.port, nodeIp, connectTimeoutMs), endpoint };
+        if (endpoint.workload.node === nodeName || !this.tunnels) {
+          return { end: socketEnd(await connectUpstream(endpoint.ip, endpoint.port, nodeIp, connectTimeoutMs)), endpoint };
+        }
+        return await this.#tunnel(source, endpoint);
       } catch (error) {
         errors.push(`${endpoint.ip}:${endpoint.port}: ${(error as Error).message}`);
       }
     }
     throw new ConnectionRefusedError('upstream_connect_failed', `${describe(destination)}: ${errors.join('; ')}`);
+  }
+
+  /** A pod on another node: a CONNECT stream to its node's proxy, as the source workload, to the destination's identity. */
+  async #tunnel(source: Workload, endpoint: Endpoint): Promise<Upstream> {
+    const { certificates, nodeAddress, config } = this.inputs;
+    const node = endpoint.workload.node;
+    const ip = nodeAddress?.(node);
+    if (ip === undefined) throw new Error(`the address of node '${node}' is not known`);
+    const nodePort = config.inboundPort ?? defaultInboundPort;
+    const trustDomain = certificates!.trustDomain;
+    const { stream, sessionId } = await connectTunnel(this.tunnels!, {
+      source: workloadIdentity(source, trustDomain),
+      sourceIp: source.ip,
+      destination: workloadIdentity(endpoint.workload, trustDomain),
+      node,
+      nodeAddress: { ip, port: nodePort },
+      target: { ip: endpoint.ip, port: endpoint.port },
+      timeoutMs: config.connectTimeoutMs,
+    });
+    return { end: http2StreamEnd(stream), endpoint, tunnel: { node, addr: `${ip}:${nodePort}`, session: sessionId } };
   }
 }
 

@@ -1,29 +1,63 @@
+import type { Workload } from '../../control-plane/model/types.js';
 import type { OriginalDestination, SocketPair } from '../datapath/map-codec.js';
+import type { CertificateProvider } from '../identity/identity.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { ProxyState } from '../state/proxy-state.js';
-import type { SourceResolver } from '../state/source-resolver.js';
 
 /** Where the proxy learns what a redirected socket was for. */
 export interface OriginalDestinationSource {
   takeOriginalDestination(pair: SocketPair): OriginalDestination | null;
 }
 
+/** Which local workload a redirected socket came from, by its cgroup (SourceResolver). */
+export interface SourceLookup {
+  resolve(cgroupId: bigint): Workload | undefined;
+}
+
+/**
+ * A node's IP by node name, for the tunnel to a pod on another node. The
+ * config model has no Node objects; the agent learns addresses (from the
+ * control plane, or a map in tests) and answers undefined for a node it does
+ * not know, which refuses that endpoint rather than guess.
+ */
+export type NodeAddressResolver = (node: string) => string | undefined;
+
 export interface ProxyConfig {
   nodeName: string;
   nodeIp: string;
   outboundPort: number;
+  /** the tunnel listener's port, here and on every peer node; default 15008 */
+  inboundPort?: number;
   connectTimeoutMs: number;
   /** how many distinct endpoints one connection may try */
   connectAttempts: number;
+  /** CONNECT streams per pooled tunnel session; default 100 */
+  tunnelMaxStreams?: number;
+  /** a pooled tunnel session with no streams this long is closed; default 60 s */
+  tunnelIdleTimeoutMs?: number;
 }
 
 /** The one bag every listener is built from (ztunnel's ProxyInputs). */
 export interface ProxyInputs {
   config: ProxyConfig;
   state: ProxyState;
-  sources: SourceResolver;
+  sources: SourceLookup;
   originalDestinations: OriginalDestinationSource;
   metrics: AgentMetrics;
   log: Logger;
+  /**
+   * Workload certificates and the trust bundle. The inbound listener needs
+   * it; without it the outbound listener connects to pods on other nodes
+   * directly, in plaintext, as before the tunnel existed.
+   */
+  certificates?: CertificateProvider;
+  /** Needed with `certificates` for the outbound side of the tunnel. */
+  nodeAddress?: NodeAddressResolver;
+}
+
+/** A resolver over a fixed map (tests, a static node list). */
+export function nodeAddressMap(addresses: Record<string, string> | Map<string, string>): NodeAddressResolver {
+  const map = addresses instanceof Map ? addresses : new Map(Object.entries(addresses));
+  return (node) => map.get(node);
 }

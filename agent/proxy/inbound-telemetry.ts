@@ -1,0 +1,38 @@
+/**
+ * Istio's labels as the destination side reports them (reporter="destination").
+ * The source principal is what the peer certificate proved; the source
+ * workload is named only when the pod IP the peer claims (Forwarded) belongs,
+ * in our state, to a workload of that same identity; otherwise 'unknown'.
+ */
+import type { Workload } from '../../control-plane/model/types.js';
+import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
+import type { TcpLabels } from '../metrics.js';
+
+/** As the outbound side: the `app` label stands for the owner, keeping label sets bounded as pods churn. */
+function workloadName(workload: Workload): string {
+  return workload.labels['app'] ?? workload.name;
+}
+
+export function inboundTcpLabels(
+  peer: WorkloadIdentity,
+  source: Workload | undefined,
+  destination: Workload,
+  destinationIdentity: WorkloadIdentity,
+): TcpLabels {
+  return {
+    reporter: 'destination',
+    source_workload: source ? workloadName(source) : 'unknown',
+    source_workload_namespace: peer.namespace,
+    source_principal: spiffeId(peer),
+    destination_workload: workloadName(destination),
+    destination_workload_namespace: destination.namespace,
+    destination_principal: spiffeId(destinationIdentity),
+    // The CONNECT names a pod, not the service the client dialled.
+    destination_service: 'unknown',
+    destination_service_name: 'unknown',
+    destination_service_namespace: 'unknown',
+    request_protocol: 'tcp',
+    response_flags: '-',
+    connection_security_policy: 'mutual_tls',
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * The inbound tunnel listener (port 15008): peer node proxies open mTLS
+ * HTTP/2 sessions here and one CONNECT stream per proxied connection. A
+ * session's life: TLS 1.3 + ALPN h2, the client's chain verified against the
+ * trust bundle (TLS refuses a foreign CA, an expired leaf or no certificate)
+ * -> its leaf proves one SPIFFE ID of our trust domain (else the session is
+ * dropped) -> each CONNECT stream goes to the InboundHandler.
+ *
+ * Which certificate we present: the destination workload's, as ztunnel does.
+ * The TCP destination is the node address and says nothing about the pod, so
+ * the client names the destination pod IP in the SNI (hbone.ts); we serve the
+ * identity that our own state gives that pod, and only for a meshed workload
+ * of this node, so a client can pick among local identities but nothing
+ * else. There is no default certificate: a handshake without a usable SNI
+ * fails. Streams of a session may only go to workloads of the identity its
+ * handshake presented (421 otherwise).
+ */
+import { constants, createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { Drain } from '../drain.js';
+import { spiffeId, type CertificateProvider } from '../identity/identity.js';
+import { defaultInboundPort, defaultMaxStreamsPerSession, parseTunnelServerName, streamWindowBytes, tlsVersions } from './hbone.js';
+import { InboundHandler, localWorkload, type TunnelPeer } from './inbound-handler.js';
+import { peerIdentity, workloadIdentity } from './peer-identity.js';
+import type { ProxyInputs } from './proxy-inputs.js';
+import { TlsContexts } from './tls-context.js';
+import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
+
+export type InboundInputs = ProxyInputs & { certificates: CertificateProvider };
+
+export interface InboundSessionStatus {
+  sessionId: number;
+  /** the peer's SPIFFE ID */
+  peer: string;
+  /** the SPIFFE ID our certificate carried */
+  serves: string;
+  address: string;
+  certificateSerial: string;
+  streams: number;
+  establishedAt: string;
+}
+
+interface AcceptedSession extends TunnelPeer {
+  establishedAt: Date;
+  streams: number;
+}
+
+/** A TLS handshake that has not finished by then is dropped. */
+const handshakeTimeoutMs = 10_000;
+
+export class Inbound {
+  readonly #server: Http2SecureServer;
+  readonly #contexts: TlsContexts;
+  readonly #handler: InboundHandler;
+  readonly #sessions = new Map<ServerHttp2Session, AcceptedSession>();
+  #nextSessionId = 1;
+
+  constructor(
+    private readonly inputs: InboundInputs,
+    private readonly drain: Drain,
+  ) {
+    this.#contexts = new TlsContexts(inputs.certificates);
+    this.#handler = new InboundHandler(inputs);
+    this.#server = createSecureServer({
+      ...tlsVersions,
+      ca: inputs.certificates.trustBundlePem(),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: handshakeTimeoutMs,
+      SNICallback: (servername, done) => {
+        this.#serverContext(servername).then(
+          (context) => done(null, context),
+          (error: Error) => done(error),
+        );
+      },
+      allowHTTP1: false,
+      settings: {
+        enablePush: false,
+        maxConcurrentStreams: Math.max(inputs.config.tunnelMaxStreams ?? defaultMaxStreamsPerSession, defaultMaxStreamsPerSession),
+        initialWindowSize: streamWindowBytes,
+      },
+    });
+    this.#server.on('secureConnection', (socket: TLSSocket) => this.drain.track(socket));
+    this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      const reason = error instanceof InboundRefusedError ? error.reason : 'tunnel_handshake_failed';
+      // A chain that fails verification (expired, unknown CA) is dropped by Node after the handshake without
+      // an error of its own; the verification result is on the socket.
+      const detail = socket.authorizationError ? `the peer chain did not verify: ${socket.authorizationError}` : error.message;
+      this.#refuse(reason, `${socket.remoteAddress}:${socket.remotePort}`, detail);
+    });
+    this.#server.on('unknownProtocol', (socket: TLSSocket) => {
+      this.#refuse('tunnel_not_http2', `${socket.remoteAddress}:${socket.remotePort}`, `ALPN '${socket.alpnProtocol}' is not h2`);
+      socket.destroy();
+    });
+    this.#server.on('session', (session) => this.#accept(session));
+    this.#server.on('stream', (stream, headers) => {
+      const peer = this.#sessions.get(stream.session as ServerHttp2Session);
+      if (!peer) {
+        stream.close(); // a refused session's stream, in flight while it is torn down
+        return;
+      }
+      peer.streams++;
+      stream.once('close', () => peer.streams--);
+      this.#handler.handle(stream, headers, peer).catch((error) => {
+        this.inputs.log.error({ err: error, session: peer.sessionId }, 'inbound stream failed unexpectedly');
+        if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      });
+    });
+    drain.signal.addEventListener(
+      'abort',
+      () => {
+        this.#server.close();
+        // GOAWAY: peers open no new streams here; open ones finish within the drain's grace.
+        for (const session of this.#sessions.keys()) session.close();
+      },
+      { once: true },
+    );
+  }
+
+  address(): { ip: string; port: number } {
+    const bound = this.#server.address();
+    const port = bound && typeof bound === 'object' ? bound.port : (this.inputs.config.inboundPort ?? defaultInboundPort);
+    return { ip: this.inputs.config.nodeIp, port };
+  }
+
+  async run(): Promise<void> {
+    const { ip } = this.address();
+    const port = this.inputs.config.inboundPort ?? defaultInboundPort;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: ip, port, backlog: 4096 }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server.on('error', (error) => this.inputs.log.error({ err: error }, 'inbound listener error'));
+  }
+
+  /** For `weft status`: sessions from peer nodes, whom they proved to be and what they carry. */
+  sessions(): InboundSessionStatus[] {
+    return [...this.#sessions.values()].map((peer) => ({
+      sessionId: peer.sessionId,
+      peer: spiffeId(peer.identity),
+      serves: spiffeId(peer.serverIdentity),
+      address: peer.address,
+      certificateSerial: peer.certificateSerial,
+      streams: peer.streams,
+      establishedAt: peer.establishedAt.toISOString(),
+    }));
+  }
+
+  /** The certificate of the pod the SNI names: its workload's identity, current credential. */
+  async #serverContext(servername: string) {
+    const ip = parseTunnelServerName(servername);
+    if (ip === undefined) {
+      throw new InboundRefusedError('tunnel_unknown_server_name', 0, `server name '${servername}' names no pod`);
+    }
+    const { state, config, certificates } = this.inputs;
+    const workload = localWorkload(state, config.nodeName, ip);
+    if (!workload) {
+      throw new InboundRefusedError('tunnel_destination_not_local', 0, `server name '${servername}': ${ip} is not a meshed workload on node ${config.nodeName}`);
+    }
+    return (await this.#contexts.forIdentity(workloadIdentity(workload, certificates.trustDomain))).context;
+  }
+
+  /** Runs before any stream of the session is read: a session that proves no acceptable identity never carries one. */
+  #accept(session: ServerHttp2Session): void {
+    const socket = session.socket as TLSSocket;
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const { certificates, config, state, metrics, log } = this.inputs;
+    let peer: TunnelPeer;
+    try {
+      if (!socket.authorized) throw new PeerIdentityError(`the peer chain did not verify: ${socket.authorizationError}`);
+      const certificate = socket.getPeerCertificate();
+      const identity = peerIdentity(certificate.raw, certificates.trustDomain);
+      const servedIp = parseTunnelServerName(typeof socket.servername === 'string' ? socket.servername : '');
+      const served = servedIp === undefined ? undefined : localWorkload(state, config.nodeName, servedIp);
+      if (!served) throw new PeerIdentityError(`the session's server name '${socket.servername}' no longer names a local workload`);
+      peer = {
+        sessionId: this.#nextSessionId++,
+        identity,
+        serverIdentity: workloadIdentity(served, certificates.trustDomain),
+        address,
+        certificateSerial: certificate.serialNumber,
+      };
+    } catch (error) {
+      if (!(error instanceof PeerIdentityError)) throw error;
+      this.#refuse('tunnel_peer_identity', address, error.message);
+      session.destroy();
+      return;
+    }
+    this.#sessions.set(session, { ...peer, establishedAt: new Date(), streams: 0 });
+    metrics.tunnelSessions.inc({ direction: 'inbound' });
+    session.on('error', (error) => log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed'));
+    session.once('close', () => {
+      this.#sessions.delete(session);
+      metrics.tunnelSessions.dec({ direction: 'inbound' });
+    });
+    log.debug({ session: peer.sessionId, src: { principal: spiffeId(peer.identity), addr: address } }, 'inbound tunnel session accepted');
+  }
+
+  #refuse(reason: InboundRefusalReason, address: string, detail: string): void {
+    this.inputs.metrics.refused.inc({ reason });
+    this.inputs.log.warn({ reason, src: { addr: address }, detail }, 'inbound tunnel refused');
+  }
+}
