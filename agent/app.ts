@@ -14,10 +14,15 @@ import { DirectoryFeed } from './config-feed/directory-feed.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
 import { Enroller, type EnrolResult } from './enrol/enroller.js';
+import { ControlPlaneChannel } from './identity/control-plane-channel.js';
+import { localIdentities } from './identity/local-identities.js';
+import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
+import { syncIngressPolicies } from './enrol/ingress-policies.js';
 import { syncMeshDestinations } from './enrol/mesh-destinations.js';
 import { WeftError } from './errors.js';
 import { logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
+import { Inbound } from './proxy/inbound.js';
 import { Outbound } from './proxy/outbound.js';
 import { ProxyState } from './state/proxy-state.js';
 import { SourceResolver } from './state/source-resolver.js';
@@ -38,11 +43,29 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   datapath.setProxyAddress(options.nodeIp, options.outboundPort);
   const metrics = new AgentMetrics({ redirected: () => datapath.stats().redirected });
   const state = new ProxyState();
-  const enroller = new Enroller(datapath, cgroupMount, logger('enrol', { node: options.node }));
+  const enrolLog = logger('enrol', { node: options.node });
+  const enroller = new Enroller(datapath, cgroupMount, enrolLog);
 
-  const feed = createFeed(options, metrics);
+  const channel = options.controlPlane
+    ? new ControlPlaneChannel({
+        address: options.controlPlane,
+        ...(options.controlPlaneCa ? { caFile: options.controlPlaneCa } : {}),
+        ...(options.controlPlaneServerName ? { serverName: options.controlPlaneServerName } : {}),
+        ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
+      })
+    : undefined;
+  const feed = createFeed(options, metrics, channel);
   const first = await feed.start();
   let config = first.config;
+  // Workload certificates come from the control plane's CA; standalone (--config-dir) has none.
+  let identities: RunningIdentities | undefined;
+  try {
+    identities = channel ? await startIdentities({ channel, node: options.node, log: logger('identity', { node: options.node }), metrics }) : undefined;
+  } catch (error) {
+    feed.close();
+    datapath.close();
+    throw error;
+  }
 
   const apply = (mesh: MeshConfig): EnrolResult => {
     const local = mesh.workloads.filter((workload) => workload.node === options.node);
@@ -50,7 +73,10 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     // State first, then the map: connect4 never redirects to a destination the proxy cannot resolve.
     state.update(mesh, enrolment.byCgroupId);
     syncMeshDestinations(datapath, mesh);
+    syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, options.nodeIp, enrolLog);
     metrics.enrolFailures.set(enrolment.failures.length);
+    // Certificates for every local meshed identity, before its first connection needs one.
+    identities?.manager.retain(localIdentities(mesh, options.node, identities.manager.trustDomain));
     return enrolment;
   };
   let enrolment = apply(config);
@@ -62,7 +88,13 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     enrolment = apply(config);
     metrics.configVersion.set(Number(configVersion) || 0);
     log.info(
-      { version: configVersion, services: config.services.length, workloads: config.workloads.length, enrolled: enrolment.byCgroupId.size },
+      {
+        version: configVersion,
+        services: config.services.length,
+        workloads: config.workloads.length,
+        nodes: config.nodes.map((n) => n.name),
+        enrolled: enrolment.byCgroupId.size,
+      },
       'config applied',
     );
   });
@@ -71,8 +103,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   }, options.enrolRetryMs);
 
   const drain = new Drain();
-  const outbound = new Outbound(
-    {
+  const proxyInputs = {
       config: {
         nodeName: options.node,
         nodeIp: options.nodeIp,
@@ -85,9 +116,13 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       originalDestinations: datapath,
       metrics,
       log: logger('outbound', { node: options.node }),
-    },
-    drain,
-  );
+      // With a control plane: workload certificates, and where other nodes take tunnels.
+      ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => config.nodes.find((n) => n.name === node)?.ip } : {}),
+  };
+  const outbound = new Outbound(proxyInputs, drain);
+  const inbound = identities
+    ? new Inbound({ ...proxyInputs, certificates: identities.manager, log: logger('inbound', { node: options.node }) }, drain)
+    : undefined;
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort);
   const startedAt = Date.now();
   const admin = new AdminServer(() => {
@@ -110,15 +145,20 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         })),
       datapath: { redirected: String(stats.redirected), paired: String(stats.paired) },
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      ...(identities ? { identities: identities.manager.status() } : {}),
+      ...(outbound.tunnels ? { tunnels: outbound.tunnels.snapshot() } : {}),
+      ...(inbound ? { inboundSessions: inbound.sessions() } : {}),
     };
   }, options.adminPort);
   try {
     await outbound.run();
+    await inbound?.run();
     await health.run();
     await admin.run();
   } catch (error) {
     clearInterval(retry);
     feed.close();
+    identities?.close();
     health.close();
     admin.close();
     await drain.drain(0);
@@ -133,6 +173,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       enrolled: [...enrolment.byCgroupId.values()].map((w) => `${w.namespace}/${w.name}`),
       notEnrolled: enrolment.failures.map((f) => `${f.workload.namespace}/${f.workload.name}`),
       configVersion,
+      nodes: config.nodes.map((n) => n.name),
     },
     'agent ready',
   );
@@ -141,6 +182,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     async stop() {
       clearInterval(retry);
       feed.close();
+      identities?.close();
       health.ready = false;
       const { forced } = await drain.drain(options.drainGraceMs);
       health.close();
@@ -152,10 +194,10 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 }
 
-function createFeed(options: AgentOptions, metrics: AgentMetrics): ConfigFeed {
+function createFeed(options: AgentOptions, metrics: AgentMetrics, channel: ControlPlaneChannel | undefined): ConfigFeed {
   if (options.controlPlane) {
     const log = logger('xds', { node: options.node });
-    return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log);
+    return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log, channel);
   }
   if (!options.configDir) throw new WeftError('WEFT_ERR_NO_CONFIG_SOURCE', 'the agent needs --control-plane or --config-dir');
   return new DirectoryFeed(options.configDir, logger('config', { node: options.node, dir: options.configDir }));

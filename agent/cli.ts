@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
+import { registerTokenCommand } from './commands/token-command.js';
 
 const program = new Command('weft')
   .description('Weft: a sidecar-free service mesh; eBPF redirection into one TypeScript proxy per node')
@@ -18,5 +19,6 @@ registerDemoCommand(program);
 registerStatusCommand(program);
 registerCheckCommand(program);
 registerConfigCommand(program);
+registerTokenCommand(program);
 
 await program.parseAsync(process.argv);

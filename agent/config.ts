@@ -6,6 +6,12 @@ export interface AgentOptions {
   configDir?: string;
   /** `unix:/path` or `host:port` of the control plane */
   controlPlane?: string;
+  /** PEM roots the control plane's TLS certificate must chain to (required for host:port) */
+  controlPlaneCa?: string;
+  /** the name the control plane's certificate must carry (default: the host dialled, or weft-control-plane for an IP) */
+  controlPlaneServerName?: string;
+  /** this node's credential, sent as `authorization: Bearer` on every control-plane call */
+  tokenFile?: string;
   /** pins go under <bpffsRoot>/<node> */
   bpffsRoot: string;
   /** the cgroup v2 mount; discovered when absent */

@@ -11,6 +11,8 @@ test('every error class has its own stable WEFT_ERR_ code', () => {
     new errors.ResourceRegistryError('x'),
     new errors.DiscoveryProtocolError('x'),
     new errors.ControlPlaneListenError('unix:/x', 'x'),
+    new errors.KubernetesSourceError('x'),
+    new errors.KubernetesApiError(410, 'Expired', 'x'),
   ];
   const exported = Object.values(errors).filter(
     (value) => typeof value === 'function' && value.prototype instanceof errors.WeftError && value !== errors.BpfError,

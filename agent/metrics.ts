@@ -38,6 +38,13 @@ export class AgentMetrics {
   readonly enrolFailures: Gauge;
   readonly configVersion: Gauge;
   readonly controlPlaneConnected: Gauge;
+  /** Seconds left on each local identity's certificate, read at scrape time from the identity manager. */
+  readonly certificateExpiry: Gauge<'identity'>;
+  #certificateExpiries: () => Iterable<[string, Date]> = () => [];
+  /** TLS handshakes the tunnel pool made to peer node proxies; warm traffic makes none */
+  readonly tunnelHandshakes: Counter<'result'>;
+  /** open tunnel sessions: outbound (pooled, to peers) and inbound (from peers) */
+  readonly tunnelSessions: Gauge<'direction'>;
 
   constructor(datapath?: DatapathCounters) {
     const tcp = (name: string, help: string) =>
@@ -67,6 +74,30 @@ export class AgentMetrics {
       help: '1 while the agent has a synced stream to the control plane; 0 while it serves its last good config',
       registers: [this.registry],
     });
+    this.tunnelHandshakes = new Counter({
+      name: 'weft_tunnel_handshakes_total',
+      help: 'mTLS handshakes to peer node proxies (HBONE tunnel sessions opened), by result',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.tunnelSessions = new Gauge({
+      name: 'weft_tunnel_sessions',
+      help: 'Open HTTP/2 tunnel sessions, outbound (pooled, to peer nodes) and inbound (from peer nodes)',
+      labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    const expiries = () => this.#certificateExpiries();
+    this.certificateExpiry = new Gauge({
+      name: 'weft_certificate_expiry_seconds',
+      help: 'Seconds until the workload certificate of each local identity (SPIFFE ID) expires; negative once expired',
+      labelNames: ['identity'],
+      registers: [this.registry],
+      collect() {
+        // Identities dropped since the last scrape disappear rather than freeze at their last value.
+        this.reset();
+        for (const [identity, notAfter] of expiries()) this.set({ identity }, (notAfter.getTime() - Date.now()) / 1000);
+      },
+    });
     let lastRedirected = 0n;
     new Counter({
       name: 'weft_redirected_connects_total',
@@ -80,6 +111,11 @@ export class AgentMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'weft_process_' });
+  }
+
+  /** The identity manager's certificates (agent/identity/secret-manager.ts), for weft_certificate_expiry_seconds. */
+  bindCertificateExpiry(source: () => Iterable<[string, Date]>): void {
+    this.#certificateExpiries = source;
   }
 
   refuse(reason: RefusalReason): void {

@@ -1,5 +1,6 @@
 /** Port 15000, localhost only: what this agent holds, for `weft status`. */
 import { createServer, type Server } from 'node:http';
+import type { IdentityStatus } from '../identity/secret-manager.js';
 
 export interface AgentStatus {
   node: string;
@@ -9,6 +10,8 @@ export interface AgentStatus {
   workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string }>;
   datapath: { redirected: string; paired: string };
   uptimeSeconds: number;
+  /** Local workload identities and their certificates (control-plane mode only). */
+  identities?: IdentityStatus[];
 }
 
 export class AdminServer {

@@ -19,7 +19,7 @@ import { describeProbe } from './probe-result.js';
 
 export const bpffsPath = '/sys/fs/bpf';
 export const btfPath = '/sys/kernel/btf/vmlinux';
-export const bpfObjects = ['connect4.bpf.o', 'sockops.bpf.o'];
+export const bpfObjects = ['connect4.bpf.o', 'sockops.bpf.o', 'ingress.bpf.o'];
 
 const privilegeFix =
   'run as root with CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN effective (in Kubernetes: securityContext.capabilities.add [BPF, NET_ADMIN, SYS_ADMIN])';

@@ -25,6 +25,9 @@ export function registerAgentCommand(program: Command): void {
     .requiredOption('--node-ip <ip>', 'this node\'s IPv4 address; the proxy listens here', ipv4)
     .option('--control-plane <addr>', 'the control plane: unix:/path/to.sock or host:port')
     .option('--config-dir <dir>', 'standalone mode: a directory of manifests, watched, instead of a control plane')
+    .option('--token-file <file>', "this node's credential (weft token create, or a projected service-account token), sent on every control-plane call; re-read when it changes")
+    .option('--control-plane-ca <file>', "the mesh's trust bundle (PEM): the control plane's TLS certificate must chain to it; required for a host:port control plane")
+    .option('--control-plane-server-name <name>', "the name the control plane's certificate must carry (default: the host dialled; weft-control-plane when dialling an IP)")
     .option('--bpffs-root <dir>', 'where pins live (under <dir>/<node>)', agentDefaults.bpffsRoot)
     .option('--cgroup-mount <dir>', 'the cgroup v2 mount (default: discovered)')
     .option('--outbound-port <port>', 'outbound listener port', port, agentDefaults.outboundPort)
@@ -35,11 +38,17 @@ export function registerAgentCommand(program: Command): void {
       if (Boolean(flags.controlPlane) === Boolean(flags.configDir)) {
         throw new InvalidArgumentError('give exactly one of --control-plane ADDR and --config-dir DIR');
       }
+      if (!flags.controlPlane && (flags.tokenFile || flags.controlPlaneCa || flags.controlPlaneServerName)) {
+        throw new InvalidArgumentError('--token-file, --control-plane-ca and --control-plane-server-name go with --control-plane');
+      }
       const agent = await runAgent({
         node: flags.node,
         nodeIp: flags.nodeIp,
         configDir: flags.configDir,
         controlPlane: flags.controlPlane,
+        controlPlaneCa: flags.controlPlaneCa,
+        controlPlaneServerName: flags.controlPlaneServerName,
+        tokenFile: flags.tokenFile,
         bpffsRoot: flags.bpffsRoot,
         cgroupMount: flags.cgroupMount,
         outboundPort: flags.outboundPort,

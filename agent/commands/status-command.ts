@@ -19,6 +19,14 @@ export function renderStatus(status: AgentStatus): string {
   for (const w of status.workloads) {
     lines.push(`${w.namespace}/${w.name}`.padEnd(40) + w.ip.padEnd(17) + (w.enrolled ? 'yes' : `no: ${w.reason ?? 'unknown'}`));
   }
+  if (status.identities) {
+    lines.push('', 'IDENTITY'.padEnd(56) + 'STATE'.padEnd(10) + 'EXPIRES');
+    for (const identity of status.identities) {
+      const expires = identity.notAfter ? `${identity.notAfter}${identity.renewAt ? ` (renews ${identity.renewAt})` : ''}` : '-';
+      lines.push(identity.identity.padEnd(56) + identity.state.padEnd(10) + expires);
+      if (identity.lastError && identity.state !== 'valid') lines.push(`  last error: ${identity.lastError}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

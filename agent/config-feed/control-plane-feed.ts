@@ -4,6 +4,7 @@
  * waits for the first one and passes on each later one.
  */
 import { EventEmitter } from 'node:events';
+import type { ControlPlaneChannel } from '../identity/control-plane-channel.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import { bindXdsMetrics } from '../xds/xds-metrics.js';
@@ -14,9 +15,15 @@ export class ControlPlaneFeed extends EventEmitter<{ update: [ConfigUpdate] }> i
   readonly #client: XdsClient;
   readonly #unbind: () => void;
 
-  constructor(private readonly address: string, node: { name: string; ip: string }, metrics: AgentMetrics, private readonly log: Logger) {
+  constructor(
+    private readonly address: string,
+    node: { name: string; ip: string },
+    metrics: AgentMetrics,
+    private readonly log: Logger,
+    channel?: ControlPlaneChannel,
+  ) {
     super();
-    this.#client = new XdsClient({ address, node, log });
+    this.#client = new XdsClient({ address, node, log, ...(channel ? { channel } : {}) });
     this.#unbind = bindXdsMetrics(this.#client, metrics);
     this.#client.onState((state, previous) => log.info({ state, previous, address }, `control plane ${state}`));
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { MeshConfig, Workload } from '../../control-plane/model/types.js';
 import { Testbed } from '../../test/testbed/testbed.js';
+import { NodeTokenFile } from '../../control-plane/ca/node-tokens.js';
 import { installRoot } from '../paths.js';
 
 export interface DemoMesh {
@@ -16,6 +17,8 @@ export interface DemoMesh {
   configDir: string;
   controlPlaneSocket: string;
   controlPlaneLog: string;
+  /** The control plane's CA and node tokens. */
+  stateDir: string;
   agentLogs: Map<string, string>;
 }
 
@@ -53,6 +56,7 @@ export async function buildDemoMesh(
     configDir: join(testbed.runDir, 'config'),
     controlPlaneSocket: join(testbed.runDir, 'control-plane.sock'),
     controlPlaneLog: join(testbed.runDir, 'control-plane.log'),
+    stateDir: join(testbed.runDir, 'state'),
     agentLogs: new Map(),
   };
   mkdirSync(mesh.configDir, { recursive: true });
@@ -79,10 +83,22 @@ export async function buildDemoMesh(
     await testbed.waitForLog(logFile, (line) => line.msg === 'listening', 10_000);
   }
 
-  progress(`starting the control plane on ${mesh.controlPlaneSocket} (watching ${mesh.configDir})`);
+  // One bootstrap token per node, as `weft token create --node N` makes them: agents prove their node.
+  const tokenFile = (node: string) => join(testbed.runDir, `node-token-${node}`);
+  const tokens = new NodeTokenFile(mesh.stateDir);
+  for (const node of nodes) writeFileSync(tokenFile(node), (await tokens.create(node)).token, { mode: 0o600 });
+
+  progress(`starting the control plane (and mesh CA) on ${mesh.controlPlaneSocket} (watching ${mesh.configDir})`);
   testbed.spawnOnHost(
     'control-plane',
-    [process.execPath, join(installRoot, 'bin', 'weft.js'), 'control-plane', '--config-dir', mesh.configDir, '--listen', `unix:${mesh.controlPlaneSocket}`],
+    [
+      process.execPath,
+      join(installRoot, 'bin', 'weft.js'),
+      'control-plane',
+      '--config-dir', mesh.configDir,
+      '--listen', `unix:${mesh.controlPlaneSocket}`,
+      '--state-dir', mesh.stateDir,
+    ],
     { logFile: mesh.controlPlaneLog },
   );
   await testbed.waitForLog(mesh.controlPlaneLog, (line) => line.msg === 'control plane ready', 15_000);
@@ -99,12 +115,23 @@ export async function buildDemoMesh(
         '--node', node,
         '--node-ip', testbed.node(node).ip,
         '--control-plane', `unix:${mesh.controlPlaneSocket}`,
+        '--token-file', tokenFile(node),
         '--bpffs-root', testbed.pinRoot,
       ],
       { logFile },
     );
     mesh.agentLogs.set(node, logFile);
     await testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
+  }
+  progress('waiting until every agent knows where every node takes tunnels');
+  for (const [node, logFile] of mesh.agentLogs) {
+    await testbed.waitForLog(
+      logFile,
+      (line) => (line.msg === 'config applied' || line.msg === 'agent ready') && Array.isArray(line.nodes) && line.nodes.length === nodes.length,
+      15_000,
+    ).catch((error: Error) => {
+      throw new Error(`the agent on ${node} never learned every node's address: ${error.message}`);
+    });
   }
   return mesh;
 }

@@ -79,7 +79,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     out(`A request from pod ${caller.name} to ${vipUrl(reviews)} (a VIP that exists only in eBPF maps):`);
     for (let i = 0; i < 2; i++) out(`  ${await curlInPod(mesh, caller.name, vipUrl(reviews))}`);
     out('  connect4 rewrote the connect to the node proxy; the proxy found the caller by its cgroup,');
-    out(`  picked a reviews endpoint round robin and connected from the node address (the "peer" the backend saw).`);
+    out('  picked a reviews endpoint round robin and connected from the node address (the "peer" the backend saw);');
+    out('  v2 runs on node-2: that request crossed over an mTLS HTTP/2 CONNECT tunnel presenting frontend\'s');
+    out('  SPIFFE certificate, and node-2\'s proxy dialled the pod (see "inbound connection complete" in its log).');
     out('');
     out(`Through the frontend service, ${vipUrl(frontend)}:`);
     out(`  ${await curlInPod(mesh, caller.name, vipUrl(frontend))}`);

@@ -25,6 +25,7 @@ import type { MeshConfig } from '../../control-plane/model/types.js';
 import type { DiscoveryRequest } from '../../proto/generated/weft/v1/DiscoveryRequest.js';
 import type { DiscoveryResponse__Output } from '../../proto/generated/weft/v1/DiscoveryResponse.js';
 import type { MeshDiscoveryClient } from '../../proto/generated/weft/v1/MeshDiscovery.js';
+import type { ControlPlaneChannel } from '../identity/control-plane-channel.js';
 import type { Logger } from '../log.js';
 import { installRoot } from '../paths.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -71,6 +72,8 @@ export interface XdsClientOptions {
   keepaliveTimeoutMs?: number;
   /** A full sync of a big mesh is one message. */
   maxReceiveMessageBytes?: number;
+  /** TLS and the node credential (agent/identity/control-plane-channel.ts); default: plaintext, no credential. */
+  channel?: Pick<ControlPlaneChannel, 'credentials' | 'channelOptions' | 'metadata'>;
 }
 
 /** google.rpc.Code INVALID_ARGUMENT: what a NACK of bad resources carries. */
@@ -167,7 +170,19 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
   #connect(): void {
     if (this.#closed) return;
     this.#setState('connecting');
-    const client = new (weftV1().MeshDiscovery)(this.#options.address, grpc.credentials.createInsecure(), {
+    let metadata: grpc.Metadata;
+    try {
+      metadata = this.#options.channel?.metadata() ?? new grpc.Metadata();
+    } catch (error) {
+      // No credential to present (say, the token file is missing): try again later, as after a failed stream.
+      const delayMs = this.#backoff.next();
+      this.#log.error({ err: error, delayMs }, 'cannot open the discovery stream: no node credential');
+      this.#setState('disconnected');
+      this.#retry = setTimeout(() => this.#connect(), delayMs);
+      return;
+    }
+    const client = new (weftV1().MeshDiscovery)(this.#options.address, this.#options.channel?.credentials ?? grpc.credentials.createInsecure(), {
+      ...this.#options.channel?.channelOptions,
       'grpc.keepalive_time_ms': this.#options.keepaliveTimeMs ?? 20_000,
       'grpc.keepalive_timeout_ms': this.#options.keepaliveTimeoutMs ?? 10_000,
       'grpc.keepalive_permit_without_calls': 1,
@@ -176,7 +191,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       // grpc-js's reconnect backoff (up to 2 minutes) on a subchannel shared across channels.
       'grpc.use_local_subchannel_pool': 1,
     });
-    const call = client.Stream();
+    const call = client.Stream(metadata);
     const attempt: Attempt = { client, call, synced: false, done: false };
     this.#attempt = attempt;
     call.on('data', (response: DiscoveryResponse__Output) => this.#onResponse(attempt, response));
@@ -236,7 +251,9 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     // A stream that synced was healthy: the next failure starts the backoff from the base again.
     if (attempt.synced) this.#backoff.reset();
     const delayMs = this.#backoff.next();
-    this.#log[attempt.synced ? 'warn' : 'debug'](
+    // Refused credentials will not fix themselves on retry: an operator must see them.
+    const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED;
+    this.#log[refused ? 'error' : attempt.synced ? 'warn' : 'debug'](
       { code: grpc.status[code] ?? code, details, delayMs, version: this.#version },
       'discovery stream ended; keeping the last good config and reconnecting',
     );

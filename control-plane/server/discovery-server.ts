@@ -4,11 +4,17 @@
  * incremental updates. `update` is the only input; each stream works out
  * what its agent lacks (node-stream.ts).
  *
- * Insecure for now: the node name an agent claims is believed. Binding it to
- * the agent's certificate comes with the identity work (mTLS).
+ * Who may open a stream for which node is the authenticator's call
+ * (control-plane/ca/node-authenticator.ts): with node authentication on, a
+ * stream's first request must name the node its credential belongs to; a
+ * stream whose credential is revoked later is ended. The gRPC server is
+ * shared: the mesh CA's service is registered on it too (addService), and
+ * it listens with TLS credentials when given them.
  */
 import * as grpc from '@grpc/grpc-js';
 import { ControlPlaneListenError, DiscoveryProtocolError } from '../../agent/errors.js';
+import { grpcCodeOf } from '../ca/ca-errors.js';
+import { authorizedNode, NoNodeAuthenticator, type NodeAuthenticator, type NodeCredential } from '../ca/node-authenticator.js';
 import { type Logger, logger } from '../../agent/log.js';
 import type { DiscoveryRequest__Output } from '../../proto/generated/weft/v1/DiscoveryRequest.js';
 import type { MeshDiscoveryHandlers } from '../../proto/generated/weft/v1/MeshDiscovery.js';
@@ -28,6 +34,8 @@ export interface DiscoveryServerOptions {
   log?: Logger;
   registry?: ResourceRegistry;
   limits?: Partial<DiscoveryServerLimits>;
+  /** Checks each stream's node credential; default: none (the claimed node is believed). */
+  auth?: NodeAuthenticator;
 }
 
 export class DiscoveryServer {
@@ -36,6 +44,9 @@ export class DiscoveryServer {
   readonly #server: grpc.Server;
   /** The current stream of each node: a newer stream from the same node replaces it. */
   readonly #streams = new Map<string, NodeStream>();
+  readonly #auth: NodeAuthenticator;
+  readonly #credentials = new WeakMap<NodeStream, NodeCredential>();
+  readonly #offRevoked: (() => void) | undefined;
   #served: ServedConfig | undefined;
   #address: string | undefined;
   #closed = false;
@@ -46,19 +57,30 @@ export class DiscoveryServer {
     this.#server = new grpc.Server(grpcServerOptions({ ...defaultLimits, ...options.limits }));
     const handlers: MeshDiscoveryHandlers = { Stream: (call) => this.#accept(call) };
     this.#server.addService(weftV1().MeshDiscovery.service, handlers);
+    this.#auth = options.auth ?? new NoNodeAuthenticator();
+    this.#offRevoked = this.#auth.onRevoked?.((ids) => this.#endRevoked(new Set(ids)));
   }
 
-  /** `unix:/path` or `host:port` (port 0 picks one); resolves to the address bound. */
-  async listen(address: string): Promise<string> {
+  /** Another service on the same server and port (the mesh CA's); before listen(). */
+  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.#server.addService(service, implementation);
+  }
+
+  /**
+   * `unix:/path` or `host:port` (port 0 picks one); resolves to the address
+   * bound. Plaintext unless `tls` credentials are given.
+   */
+  async listen(address: string, tls?: grpc.ServerCredentials): Promise<string> {
+    const credentials = tls ?? grpc.ServerCredentials.createInsecure();
     if (address.startsWith('unix:')) await removeStaleSocket(address.replace(/^unix:(\/\/)?/, ''));
     const port = await new Promise<number>((resolve, reject) => {
-      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+      this.#server.bindAsync(address, credentials, (error, bound) => {
         if (error) reject(new ControlPlaneListenError(address, `cannot listen on ${address}: ${error.message}`, { cause: error }));
         else resolve(bound);
       });
     });
     this.#address = address.startsWith('unix:') ? address : `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
-    this.#log.info({ address: this.#address }, 'discovery server listening');
+    this.#log.info({ address: this.#address, tls: tls !== undefined, nodeAuth: this.#auth.mode }, 'discovery server listening');
     return this.#address;
   }
 
@@ -96,6 +118,7 @@ export class DiscoveryServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#offRevoked?.();
     for (const stream of this.#streams.values()) stream.end(grpc.status.UNAVAILABLE, 'control plane shutting down');
     this.#streams.clear();
     // Streams never finish by themselves: a graceful tryShutdown would wait forever.
@@ -105,7 +128,12 @@ export class DiscoveryServer {
 
   #accept(call: DiscoveryCall): void {
     let stream: NodeStream | undefined;
+    let opening = false;
+    let over = false;
     const peer = call.getPeer();
+    // Started at once, awaited on the first request: the credential is in the call's metadata.
+    const authenticated = this.#auth.authenticate(call.metadata);
+    authenticated.catch(() => {});
     const finished = (reason: string) => {
       if (!stream) return;
       const ended = stream;
@@ -117,31 +145,66 @@ export class DiscoveryServer {
         'agent disconnected',
       );
     };
+    const refuse = (error: unknown, claimedNode: string | undefined) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = grpcCodeOf(error);
+      // A CA/auth error carries its own status; anything else a request caused is the agent's mistake.
+      const status = code === grpc.status.INTERNAL ? grpc.status.INVALID_ARGUMENT : code;
+      const what = status === grpc.status.INVALID_ARGUMENT ? 'bad request' : 'refused';
+      this.#log.warn({ peer, node: stream?.node.name ?? claimedNode, code: grpc.status[status], err: error }, `discovery stream ended: ${what}`);
+      finished(what);
+      call.emit('error', { code: status, details: message });
+    };
     call.on('data', (request: DiscoveryRequest__Output) => {
-      try {
-        if (stream) stream.onRequest(request);
-        else if (!call.cancelled) stream = this.#open(call, request, peer);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.#log.warn({ peer, node: stream?.node.name, err: error }, 'discovery stream ended: bad request');
-        finished('bad request');
-        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: message });
+      if (stream) {
+        try {
+          stream.onRequest(request);
+        } catch (error) {
+          refuse(error, undefined);
+        }
+        return;
       }
+      if (call.cancelled) return;
+      if (opening) return refuse(new DiscoveryProtocolError('a second request arrived before the stream was opened'), request.node?.name);
+      opening = true;
+      authenticated
+        .then((credential) => {
+          if (!call.cancelled && !over) stream = this.#open(call, request, peer, credential);
+        })
+        .catch((error) => refuse(error, request.node?.name));
     });
     call.on('end', () => {
       // The agent half-closed: it will send no more ACKs, so the stream is over.
+      over = true;
       finished('agent closed the stream');
       call.end();
     });
-    call.on('cancelled', () => finished('cancelled (connection lost or agent gone)'));
+    call.on('cancelled', () => {
+      over = true;
+      finished('cancelled (connection lost or agent gone)');
+    });
     call.on('error', (error) => this.#log.debug({ peer, err: error }, 'discovery stream error'));
-    call.on('close', () => finished('stream closed'));
+    call.on('close', () => {
+      over = true;
+      finished('stream closed');
+    });
   }
 
-  #open(call: DiscoveryCall, request: DiscoveryRequest__Output, peer: string): NodeStream {
+  /** Streams opened with a credential that is no longer valid end now; their agents reconnect and must authenticate again. */
+  #endRevoked(ids: ReadonlySet<string>): void {
+    for (const stream of [...this.#streams.values()]) {
+      const credential = this.#credentials.get(stream);
+      if (!credential || !ids.has(credential.id)) continue;
+      stream.log.warn({ credential: credential.description }, 'node credential revoked; ending its discovery stream');
+      stream.end(grpc.status.UNAUTHENTICATED, `the node credential (${credential.description}) was revoked`);
+    }
+  }
+
+  #open(call: DiscoveryCall, request: DiscoveryRequest__Output, peer: string, credential: NodeCredential): NodeStream {
     const node = request.node;
     if (!node || !node.name) throw new DiscoveryProtocolError('the first request of a stream must carry node.name');
     dnsSubdomain(node.name, 'node.name');
+    authorizedNode(credential, node.name);
     if (this.#closed) throw new DiscoveryProtocolError('the control plane is shutting down');
 
     const log = this.#log.child({ node: node.name });
@@ -152,8 +215,9 @@ export class DiscoveryServer {
     }
     const stream = new NodeStream(call, node, request.initialResourceVersions, () => this.#served, log);
     this.#streams.set(node.name, stream);
+    this.#credentials.set(stream, credential);
     log.info(
-      { peer, ip: node.ip, agentVersion: node.agentVersion, initialResources: Object.keys(request.initialResourceVersions).length },
+      { peer, credential: credential.description, ip: node.ip, agentVersion: node.agentVersion, initialResources: Object.keys(request.initialResourceVersions).length },
       'agent connected',
     );
     stream.push();

@@ -65,7 +65,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
   }
 
   function publishedVersion(): string {
-    const lines = mesh.testbed.readLogLines(mesh.controlPlane!.logFile).filter((l) => l.msg === 'config published');
+    const lines = mesh.testbed.readLogLines(mesh.controlPlane!.logFile).filter((l) => l.msg === 'config served');
     return String(lines.at(-1)!.version);
   }
 
@@ -77,6 +77,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
     await mesh.startControlPlane();
     await mesh.startAgent('node-1');
     await mesh.startAgent('node-2');
+    await mesh.waitForNodeAddresses();
   });
 
   after(async () => {

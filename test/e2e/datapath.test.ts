@@ -189,7 +189,7 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
     agent.child.kill('SIGKILL');
     await exited;
 
-    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_sockops']);
+    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_ingress', 'weft_sockops']);
     const acceptedBefore = ['echo-1', 'echo-2'].map((p) => mesh.worker(p).events.length);
     for (let i = 0; i < 5; i++) {
       const error = await mesh.worker('client-a').request('connect', {
@@ -198,7 +198,7 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
       assert.equal(error.code, 'ECONNREFUSED');
     }
     assert.deepEqual(['echo-1', 'echo-2'].map((p) => mesh.worker(p).events.length), acceptedBefore, 'nothing bypassed the proxy');
-    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_sockops']);
+    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_ingress', 'weft_sockops']);
 
     await mesh.startAgent('node-1');
     const linkAfter = linkInfo(pin);
@@ -217,7 +217,7 @@ describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }
     agent.child.kill('SIGTERM');
     await exited;
     const cgroupDir = testbed.pod('talker').cgroupDir;
-    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_sockops'], 'a stopped agent keeps its pins');
+    assert.deepEqual(attachedProgramNames(cgroupDir), ['weft_connect4', 'weft_ingress', 'weft_sockops'], 'a stopped agent keeps its pins');
     execFileSync(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'cleanup', '--node', 'node-2', '--bpffs-root', testbed.pinRoot]);
     assert.deepEqual(attachedProgramNames(cgroupDir), []);
     assert.deepEqual(attachedProgramNames(testbed.pod('echo-3').cgroupDir), []);

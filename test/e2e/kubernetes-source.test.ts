@@ -32,7 +32,9 @@ function comparable(config: MeshConfig | undefined): unknown {
 
 function startControlPlane(name: string, args: string[]): Promise<{ child: ChildProcess; socket: string }> {
   const socket = join(runDir, `${name}.sock`);
-  const child = spawn(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'control-plane', '--listen', `unix:${socket}`, ...args], {
+  // The CA's state (the file-mode root, node tokens) in the run dir; Kubernetes mode keeps its root in a stand-in Secret.
+  const stateArgs = ['--state-dir', join(runDir, `${name}-state`)];
+  const child = spawn(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'control-plane', '--listen', `unix:${socket}`, ...stateArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WEFT_TESTBED_RUN: prefix },
   });

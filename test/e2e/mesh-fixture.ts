@@ -1,11 +1,15 @@
 /**
  * A meshed cluster on the testbed: nodes and pods, the manifests describing
  * them, a pod worker in every pod and a real `weft agent` in every node.
+ * With a control plane, the run is as an operator would set one up: its CA
+ * and node tokens live in the run's state dir, and each agent presents its
+ * node's token (so node authentication is on, as it is whenever tokens exist).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { installRoot } from '../../agent/paths.js';
+import { NodeTokenFile } from '../../control-plane/ca/node-tokens.js';
 import { Testbed, type PodSpec } from '../testbed/testbed.js';
 import type { PodWorker } from '../testbed/pod-worker-client.js';
 import type { ChildProcess } from 'node:child_process';
@@ -35,6 +39,8 @@ export interface ControlPlaneProcess {
   child: ChildProcess;
   logFile: string;
   socket: string;
+  /** --state-dir: the CA and the node tokens */
+  stateDir: string;
 }
 
 export class MeshFixture {
@@ -95,16 +101,39 @@ export class MeshFixture {
     return worker;
   }
 
-  /** Starts `weft control-plane` on the config dir, serving a Unix socket in the run dir. */
-  async startControlPlane(): Promise<ControlPlaneProcess> {
+  /** The file holding a node's bootstrap token (made with the control plane's state dir). */
+  tokenFile(node: string): string {
+    return join(this.testbed.runDir, `node-token-${node}`);
+  }
+
+  /**
+   * Starts `weft control-plane` on the config dir, serving a Unix socket in
+   * the run dir, its state (CA, node tokens) in the run dir too; the first
+   * start makes a token per node, as `weft token create` does. `args` are
+   * added to the command line (e.g. `--cert-ttl 2m`).
+   */
+  async startControlPlane(options: { args?: string[] } = {}): Promise<ControlPlaneProcess> {
     const socket = join(this.testbed.runDir, 'control-plane.sock');
+    const stateDir = join(this.testbed.runDir, 'state');
+    const tokens = new NodeTokenFile(stateDir);
+    if ((await tokens.list()).length === 0) {
+      for (const node of this.testbed.nodes) writeFileSync(this.tokenFile(node.name), (await tokens.create(node.name)).token, { mode: 0o600 });
+    }
     const logFile = join(this.testbed.runDir, `control-plane-${++this.#controlPlaneRuns}.log`);
     const child = this.testbed.spawnOnHost(
       'control-plane',
-      [process.execPath, join(installRoot, 'bin', 'weft.js'), 'control-plane', '--config-dir', this.configDir, '--listen', `unix:${socket}`],
+      [
+        process.execPath,
+        join(installRoot, 'bin', 'weft.js'),
+        'control-plane',
+        '--config-dir', this.configDir,
+        '--listen', `unix:${socket}`,
+        '--state-dir', stateDir,
+        ...(options.args ?? []),
+      ],
       { logFile },
     );
-    this.controlPlane = { child, logFile, socket };
+    this.controlPlane = { child, logFile, socket, stateDir };
     await this.testbed.waitForLog(logFile, (line) => line.msg === 'control plane ready', 15_000);
     return this.controlPlane;
   }
@@ -121,7 +150,9 @@ export class MeshFixture {
         'agent',
         '--node', node,
         '--node-ip', this.testbed.node(node).ip,
-        ...(this.controlPlane ? ['--control-plane', `unix:${this.controlPlane.socket}`] : ['--config-dir', this.configDir]),
+        ...(this.controlPlane
+          ? ['--control-plane', `unix:${this.controlPlane.socket}`, '--token-file', this.tokenFile(node)]
+          : ['--config-dir', this.configDir]),
         '--bpffs-root', this.testbed.pinRoot,
       ],
       { logFile },
@@ -130,6 +161,19 @@ export class MeshFixture {
     this.agents.set(node, agent);
     await this.testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
     return agent;
+  }
+
+  /** With a control plane: waits until every running agent knows every node's
+   * address (a tunnel to a node it has not heard of yet cannot be opened). */
+  async waitForNodeAddresses(timeoutMs = 10_000): Promise<void> {
+    const count = this.agents.size;
+    for (const node of this.agents.keys()) {
+      await this.waitForAgentLog(
+        node,
+        (line) => (line.msg === 'config applied' || line.msg === 'agent ready') && Array.isArray(line.nodes) && line.nodes.length === count,
+        timeoutMs,
+      );
+    }
   }
 
   /** The first agent log line matching, waiting up to `timeoutMs` for it. */

@@ -2,7 +2,8 @@
  * The worker's client side: one connection with a byte count and a hash each
  * way, or many small ones counted by who answered.
  */
-import { connect as netConnect, isIPv4 } from 'node:net';
+import { createHash } from 'node:crypto';
+import { connect as netConnect, isIPv4, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Received, sendPattern, type Sent } from './byte-pattern.js';
 import {
@@ -32,6 +33,10 @@ export function connect(pod: string, args: ConnectArgs): Promise<ConnectResult> 
   const expect = args.expect ?? 'echo';
   if (!['echo', 'hello-echo', 'speak-first'].includes(expect)) throw new CodedError('EINVAL', `expect must be echo, hello-echo or speak-first`);
   if (args.localAddress !== undefined && !isIPv4(args.localAddress)) throw new CodedError('EINVAL', 'localAddress must be IPv4');
+  if (args.payload !== undefined && (typeof args.payload !== 'string' || Buffer.byteLength(args.payload) > limits.maxPayloadBytes)) {
+    throw new CodedError('EINVAL', `payload must be a string of at most ${limits.maxPayloadBytes} bytes`);
+  }
+  const payload = args.payload === undefined ? undefined : Buffer.from(args.payload, 'utf8');
 
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
@@ -74,7 +79,7 @@ export function connect(pod: string, args: ConnectArgs): Promise<ConnectResult> 
       });
     };
     const send = (): void => {
-      sendPattern(socket, seed, bytes).then((result) => {
+      (payload ? sendPayload(socket, payload) : sendPattern(socket, seed, bytes)).then((result) => {
         sent = result;
         finishIfDone();
       }, fail);
@@ -134,6 +139,14 @@ export async function connectMany(pod: string, args: ConnectManyArgs): Promise<C
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   return result;
+}
+
+/** Writes the caller's bytes and half-closes, as sendPattern does with the pattern. */
+function sendPayload(socket: Socket, payload: Buffer): Promise<Sent> {
+  return new Promise((resolve, reject) => {
+    socket.once('close', () => reject(Object.assign(new Error('the socket closed while sending'), { code: 'ECONNRESET' })));
+    socket.end(payload, () => resolve({ bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') }));
+  });
 }
 
 /** Splits the hello-echo server's first line off the byte stream. */

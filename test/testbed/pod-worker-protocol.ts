@@ -19,6 +19,9 @@ export interface ConnectArgs {
   expect: ListenMode;
   localAddress?: string;
   timeoutMs?: number;
+  /** sent instead of `bytes` of the pseudo-random pattern: a test that looks for
+   * known bytes on the wire (a plaintext marker) needs to choose them */
+  payload?: string;
 }
 
 export interface ConnectManyArgs {
@@ -81,6 +84,8 @@ export interface WorkerEvent {
 /** Limits that keep every op bounded. */
 export const limits = {
   maxBytes: 1024 * 1024 * 1024,
+  /** a connect's own payload travels in one JSON line: keep it small */
+  maxPayloadBytes: 64 * 1024,
   maxCount: 100_000,
   maxConcurrency: 1000,
   maxTimeoutMs: 10 * 60_000,
