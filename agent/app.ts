@@ -82,7 +82,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   let enrolment = apply(config);
   let configVersion = first.version;
   metrics.configVersion.set(Number(configVersion) || 0);
-  feed.on('update', (update) => {
+  const onUpdate = (update: { config: MeshConfig; version: string }) => {
     config = update.config;
     configVersion = update.version;
     enrolment = apply(config);
@@ -97,7 +97,11 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       },
       'config applied',
     );
-  });
+  };
+  feed.on('update', onUpdate);
+  // An update that arrived while identities started had no listener yet: apply it now.
+  const latest = feed.latest();
+  if (latest.version !== configVersion) onUpdate(latest);
   const retry = setInterval(() => {
     if (enrolment.failures.length > 0) enrolment = apply(config);
   }, options.enrolRetryMs);

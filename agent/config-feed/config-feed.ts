@@ -11,6 +11,8 @@ export interface ConfigUpdate {
 export interface ConfigFeed extends EventEmitter<{ update: [ConfigUpdate] }> {
   /** Resolves with the first config. */
   start(): Promise<ConfigUpdate>;
+  /** The most recent config the feed has, emitted or not. */
+  latest(): ConfigUpdate;
   /** Where the config comes from and how that connection is, for `weft status`. */
   describe(): AgentStatus['configSource'];
   close(): void;

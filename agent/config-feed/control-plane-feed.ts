@@ -14,6 +14,7 @@ import type { ConfigFeed, ConfigUpdate } from './config-feed.js';
 export class ControlPlaneFeed extends EventEmitter<{ update: [ConfigUpdate] }> implements ConfigFeed {
   readonly #client: XdsClient;
   readonly #unbind: () => void;
+  #latest: ConfigUpdate | undefined;
 
   constructor(
     private readonly address: string,
@@ -28,6 +29,11 @@ export class ControlPlaneFeed extends EventEmitter<{ update: [ConfigUpdate] }> i
     this.#client.onState((state, previous) => log.info({ state, previous, address }, `control plane ${state}`));
   }
 
+  latest(): ConfigUpdate {
+    if (!this.#latest) throw new Error('no config yet: start() has not resolved');
+    return this.#latest;
+  }
+
   describe() {
     return { kind: 'control-plane' as const, address: this.address, state: this.#client.state };
   }
@@ -38,8 +44,10 @@ export class ControlPlaneFeed extends EventEmitter<{ update: [ConfigUpdate] }> i
       this.#client.onConfig(({ config, version }) => {
         if (first) {
           first = false;
+          this.#latest = { config, version };
           resolve({ config, version });
         } else {
+          this.#latest = { config, version };
           this.emit('update', { config, version });
         }
       });

@@ -8,6 +8,7 @@ import type { ConfigFeed, ConfigUpdate } from './config-feed.js';
 export class DirectoryFeed extends EventEmitter<{ update: [ConfigUpdate] }> implements ConfigFeed {
   readonly #watcher: DirectoryWatcher;
   readonly #pipeline: ConfigPipeline;
+  #latest: ConfigUpdate | undefined;
 
   constructor(private readonly dir: string, log: Logger) {
     super();
@@ -19,9 +20,17 @@ export class DirectoryFeed extends EventEmitter<{ update: [ConfigUpdate] }> impl
     const first = this.#pipeline.accept(await this.#watcher.start());
     this.#watcher.on('change', (result) => {
       const published = this.#pipeline.accept(result);
-      if (published.changed) this.emit('update', { config: published.config, version: String(published.version) });
+      if (!published.changed) return;
+      this.#latest = { config: published.config, version: String(published.version) };
+      this.emit('update', this.#latest);
     });
-    return { config: first.config, version: String(first.version) };
+    this.#latest = { config: first.config, version: String(first.version) };
+    return this.#latest;
+  }
+
+  latest(): ConfigUpdate {
+    if (!this.#latest) throw new Error('no config yet: start() has not resolved');
+    return this.#latest;
   }
 
   describe() {
