@@ -15,6 +15,7 @@
  * fails. Streams of a session may only go to workloads of the identity its
  * handshake presented (421 otherwise).
  */
+import type { Socket } from 'node:net';
 import { constants, createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Drain } from '../drain.js';
@@ -81,12 +82,17 @@ export class Inbound {
       },
     });
     this.#server.on('secureConnection', (socket: TLSSocket) => this.drain.track(socket));
+    // Who connected, remembered on the raw socket: when verification fails Node has torn the
+    // TLS socket down before 'tlsClientError', and its peer address is gone with it.
+    this.#server.on('connection', (raw: Socket) => {
+      peerAddresses.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
+    });
     this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
       const reason = error instanceof InboundRefusedError ? error.reason : 'tunnel_handshake_failed';
       // A chain that fails verification (expired, unknown CA) is dropped by Node after the handshake without
       // an error of its own; the verification result is on the socket.
       const detail = socket.authorizationError ? `the peer chain did not verify: ${socket.authorizationError}` : error.message;
-      this.#refuse(reason, `${socket.remoteAddress}:${socket.remotePort}`, detail);
+      this.#refuse(reason, peerAddress(socket), detail);
     });
     this.#server.on('unknownProtocol', (socket: TLSSocket) => {
       this.#refuse('tunnel_not_http2', `${socket.remoteAddress}:${socket.remotePort}`, `ALPN '${socket.alpnProtocol}' is not h2`);
@@ -203,4 +209,13 @@ export class Inbound {
     this.inputs.metrics.refused.inc({ reason });
     this.inputs.log.warn({ reason, src: { addr: address }, detail }, 'inbound tunnel refused');
   }
+}
+
+const peerAddresses = new WeakMap<Socket, string>();
+
+/** The client's address, from the TLS socket or, once that is torn down, the raw socket under it. */
+function peerAddress(socket: TLSSocket): string {
+  if (socket.remoteAddress) return `${socket.remoteAddress}:${socket.remotePort}`;
+  const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+  return (raw && peerAddresses.get(raw)) ?? 'unknown';
 }
