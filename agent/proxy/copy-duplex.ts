@@ -8,12 +8,19 @@
 import { constants, type Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CopyResult } from './copy.js';
 
 export interface CopyEnd {
   stream: Duplex;
   /** abort the side abnormally, so its peer sees a failure rather than a clean end */
   reset(): void;
+}
+
+export interface CopyResult {
+  /** bytes from downstream (the app) to upstream */
+  sent: number;
+  /** bytes from upstream back to downstream */
+  received: number;
+  error?: Error;
 }
 
 export function socketEnd(socket: Socket): CopyEnd {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { copyBidirectional, type CopyResult } from './copy.js';
+import { copyDuplex, socketEnd, type CopyResult } from './copy-duplex.js';
 
-/** client <-> [proxy: copyBidirectional] <-> backend, all on loopback. */
+/** client <-> [proxy: copyDuplex] <-> backend, all on loopback. */
 async function harness(onBackend: (socket: Socket) => void) {
   const servers: Server[] = [];
   const listen = async (server: Server) => {
@@ -17,7 +17,7 @@ async function harness(onBackend: (socket: Socket) => void) {
   const proxyPort = await listen(
     createServer({ allowHalfOpen: true, pauseOnConnect: true }, (downstream) => {
       const upstream = connect({ host: '127.0.0.1', port: backendPort, allowHalfOpen: true });
-      copied = new Promise((resolve) => upstream.once('connect', () => resolve(copyBidirectional(downstream, upstream))));
+      copied = new Promise((resolve) => upstream.once('connect', () => resolve(copyDuplex(socketEnd(downstream), socketEnd(upstream)))));
     }),
   );
   const client = connect({ host: '127.0.0.1', port: proxyPort, allowHalfOpen: true });

@@ -1,11 +1,12 @@
 import type { Workload } from '../../control-plane/model/types.js';
+import { spiffeId } from '../identity/identity.js';
 import type { TcpLabels } from '../metrics.js';
 import type { Destination, Endpoint } from '../state/destination.js';
 
 const trustDomain = 'cluster.local';
 
 function principal(workload: Workload): string {
-  return `spiffe://${trustDomain}/ns/${workload.namespace}/sa/${workload.serviceAccount}`;
+  return spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
 }
 
 /** Istio's workload label is the owner (Deployment), not the pod; the
