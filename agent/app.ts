@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import type { MeshConfig } from '../control-plane/model/types.js';
 import { AdminServer } from './admin/admin-server.js';
 import { HealthServer } from './admin/health-server.js';
-import type { AgentOptions } from './config.js';
+import { agentDefaults, type AgentOptions } from './config.js';
 import type { ConfigFeed } from './config-feed/config-feed.js';
 import { ControlPlaneFeed } from './config-feed/control-plane-feed.js';
 import { DirectoryFeed } from './config-feed/directory-feed.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
+import { reportEnrolPending } from './enrol/enrol-failure.js';
+import { cgroupPollMs, startEnrolRetry } from './enrol/enrol-retry.js';
 import { Enroller, type EnrolResult } from './enrol/enroller.js';
+import { KubeletCgroups, kubeletLayouts, normalizeKubeletRoot } from './enrol/kubelet-cgroups.js';
 import { ControlPlaneChannel } from './identity/control-plane-channel.js';
 import { localIdentities } from './identity/local-identities.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
@@ -41,10 +44,13 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const datapath = new Datapath(join(options.bpffsRoot, options.node));
   datapath.setProxyAddress(options.nodeIp, options.outboundPort);
-  const metrics = new AgentMetrics({ redirected: () => datapath.stats().redirected });
+  const metrics = new AgentMetrics({ redirected: () => datapath.stats().redirected, mapFill: () => datapath.mapFill() });
   const state = new ProxyState();
   const enrolLog = logger('enrol', { node: options.node });
-  const enroller = new Enroller(datapath, cgroupMount, enrolLog);
+  // Kubernetes workloads name their pod (uid, QoS class); its cgroup is where the kubelet put it.
+  const kubeletRoot = normalizeKubeletRoot(options.kubeletCgroupRoot ?? agentDefaults.kubeletCgroupRoot);
+  const kubelet = new KubeletCgroups(cgroupMount, kubeletLayouts(options.kubeletCgroupDriver ?? agentDefaults.kubeletCgroupDriver, kubeletRoot), enrolLog);
+  const enroller = new Enroller(datapath, cgroupMount, enrolLog, kubelet);
 
   const channel = options.controlPlane
     ? new ControlPlaneChannel({
@@ -75,18 +81,23 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     syncMeshDestinations(datapath, mesh);
     syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, options.nodeIp, enrolLog);
     metrics.enrolFailures.set(enrolment.failures.length);
+    reportEnrolPending(metrics.enrolPending, enrolment.failures);
     // Certificates for every local meshed identity, before its first connection needs one.
     identities?.manager.retain(localIdentities(mesh, options.node, identities.manager.trustDomain));
     return enrolment;
   };
   let enrolment = apply(config);
   let configVersion = first.version;
-  metrics.configVersion.set(Number(configVersion) || 0);
+  // As xds-metrics.ts: the gauge follows versions that are numbers and is left alone for any other.
+  const setVersionGauge = (version: string) => {
+    if (/^\d+$/.test(version)) metrics.configVersion.set(Number(version));
+  };
+  setVersionGauge(configVersion);
   const onUpdate = (update: { config: MeshConfig; version: string }) => {
     config = update.config;
     configVersion = update.version;
     enrolment = apply(config);
-    metrics.configVersion.set(Number(configVersion) || 0);
+    setVersionGauge(configVersion);
     log.info(
       {
         version: configVersion,
@@ -102,9 +113,13 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   // An update that arrived while identities started had no listener yet: apply it now.
   const latest = feed.latest();
   if (latest.version !== configVersion) onUpdate(latest);
-  const retry = setInterval(() => {
-    if (enrolment.failures.length > 0) enrolment = apply(config);
-  }, options.enrolRetryMs);
+  const retry = startEnrolRetry({
+    retryMs: options.enrolRetryMs,
+    pollMs: cgroupPollMs,
+    failures: () => enrolment.failures,
+    cgroupAppeared: (failures) => enroller.cgroupAppeared(failures),
+    retry: () => (enrolment = apply(config)),
+  });
 
   const drain = new Drain();
   const proxyInputs = {
@@ -114,9 +129,13 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         outboundPort: options.outboundPort,
         connectTimeoutMs: options.connectTimeoutMs,
         connectAttempts: 3,
+        accessLog: {
+          mode: options.accessLog ?? agentDefaults.accessLog,
+          sampleRate: options.accessLogSampleRate ?? agentDefaults.accessLogSampleRate,
+        },
       },
       state,
-      sources: new SourceResolver(state, cgroupMount),
+      sources: new SourceResolver(state, (workload) => enroller.cgroupDir(workload)),
       originalDestinations: datapath,
       metrics,
       log: logger('outbound', { node: options.node }),

@@ -1,3 +1,5 @@
+import type { AccessLogMode } from './proxy/access-log.js';
+
 /** The agent's settings, from flags; defaults are the node ports of the operator's contract. */
 export interface AgentOptions {
   node: string;
@@ -23,7 +25,15 @@ export interface AgentOptions {
   connectTimeoutMs: number;
   /** how often enrolment failures (e.g. a cgroup not there yet) are retried */
   enrolRetryMs: number;
+  /** the kubelet's cgroup driver, for finding pods' cgroups (default auto: whichever hierarchy exists) */
+  kubeletCgroupDriver?: 'auto' | 'systemd' | 'cgroupfs';
+  /** the kubelet's --cgroup-root, or the slice/directory its kubepods cgroup is in (default /) */
+  kubeletCgroupRoot?: string;
   drainGraceMs: number;
+  /** access log lines: off, sampled (failures always, the rest at accessLogSampleRate) or full (default) */
+  accessLog?: AccessLogMode;
+  /** share of successful connections and requests logged in sampled mode, 0..1 (default 0.01) */
+  accessLogSampleRate?: number;
 }
 
 export const agentDefaults = {
@@ -34,4 +44,8 @@ export const agentDefaults = {
   connectTimeoutMs: 5000,
   enrolRetryMs: 1000,
   drainGraceMs: 5000,
+  kubeletCgroupDriver: 'auto',
+  kubeletCgroupRoot: '/',
+  accessLog: 'full',
+  accessLogSampleRate: 0.01,
 } as const;

@@ -1,10 +1,12 @@
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { runAgent } from '../app.js';
 import { agentDefaults } from '../config.js';
 import { removeDatapath } from '../datapath/datapath.js';
+import { kubeletCgroupDriverOptions, normalizeKubeletRoot, type KubeletCgroupDriverOption } from '../enrol/kubelet-cgroups.js';
 import { logger } from '../log.js';
+import { accessLogModes } from '../proxy/access-log.js';
 
 function ipv4(value: string): string {
   if (!isIPv4(value)) throw new InvalidArgumentError(`'${value}' is not an IPv4 address`);
@@ -14,6 +16,26 @@ function ipv4(value: string): string {
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port (1-65535)`);
+  return n;
+}
+
+function kubeletCgroupDriver(value: string): KubeletCgroupDriverOption {
+  const option = kubeletCgroupDriverOptions.find((o) => o === value);
+  if (!option) throw new InvalidArgumentError(`'${value}' is not one of ${kubeletCgroupDriverOptions.join(', ')}`);
+  return option;
+}
+
+function kubeletCgroupRoot(value: string): string {
+  try {
+    return normalizeKubeletRoot(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a share between 0 and 1`);
   return n;
 }
 
@@ -30,9 +52,17 @@ export function registerAgentCommand(program: Command): void {
     .option('--control-plane-server-name <name>', "the name the control plane's certificate must carry (default: the host dialled; weft-control-plane when dialling an IP)")
     .option('--bpffs-root <dir>', 'where pins live (under <dir>/<node>)', agentDefaults.bpffsRoot)
     .option('--cgroup-mount <dir>', 'the cgroup v2 mount (default: discovered)')
+    .option('--kubelet-cgroup-driver <driver>', `the kubelet's cgroup driver, to find pods' cgroups: ${kubeletCgroupDriverOptions.join('|')} (auto: whichever hierarchy exists, systemd first)`, kubeletCgroupDriver, agentDefaults.kubeletCgroupDriver)
+    .option('--kubelet-cgroup-root <path>', "the kubelet's --cgroup-root (e.g. /kubelet), or the slice or directory under the cgroup v2 mount its kubepods cgroup is in", kubeletCgroupRoot, agentDefaults.kubeletCgroupRoot)
     .option('--outbound-port <port>', 'outbound listener port', port, agentDefaults.outboundPort)
     .option('--metrics-port <port>', 'metrics and health port', port, agentDefaults.metricsPort)
     .option('--admin-port <port>', 'status port, on 127.0.0.1', port, agentDefaults.adminPort)
+    .addOption(
+      new Option('--access-log <mode>', 'access log lines per connection and per HTTP request: off, sampled (every failure, and a share of the rest) or full')
+        .choices(accessLogModes)
+        .default(agentDefaults.accessLog),
+    )
+    .option('--access-log-sample-rate <share>', 'with --access-log sampled: the share of successful connections and requests logged (0..1)', share, agentDefaults.accessLogSampleRate)
     .action(async (flags) => {
       const log = logger('cli');
       if (Boolean(flags.controlPlane) === Boolean(flags.configDir)) {
@@ -51,12 +81,16 @@ export function registerAgentCommand(program: Command): void {
         tokenFile: flags.tokenFile,
         bpffsRoot: flags.bpffsRoot,
         cgroupMount: flags.cgroupMount,
+        kubeletCgroupDriver: flags.kubeletCgroupDriver,
+        kubeletCgroupRoot: flags.kubeletCgroupRoot,
         outboundPort: flags.outboundPort,
         metricsPort: flags.metricsPort,
         adminPort: flags.adminPort,
         connectTimeoutMs: agentDefaults.connectTimeoutMs,
         enrolRetryMs: agentDefaults.enrolRetryMs,
         drainGraceMs: agentDefaults.drainGraceMs,
+        accessLog: flags.accessLog,
+        accessLogSampleRate: flags.accessLogSampleRate,
       });
       let stopping = false;
       const stop = (signal: string) => {

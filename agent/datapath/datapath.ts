@@ -51,6 +51,7 @@ export class Datapath {
   readonly #proxyAddr: PinnedMap;
   readonly #pairOrigDst: PinnedMap;
   readonly #cgroupIngress: PinnedMap;
+  readonly #cookieOrigDst: PinnedMap;
   readonly #stats: PinnedMap;
 
   /** Loads every hook's object; pinned maps are reused when they exist, so
@@ -63,6 +64,7 @@ export class Datapath {
       this.#proxyAddr = new PinnedMap(join(pinRoot, 'proxy_addr'));
       this.#pairOrigDst = new PinnedMap(join(pinRoot, 'pair_orig_dst'));
       this.#cgroupIngress = new PinnedMap(join(pinRoot, 'cgroup_ingress'));
+      this.#cookieOrigDst = new PinnedMap(join(pinRoot, 'cookie_orig_dst'));
       this.#stats = new PinnedMap(join(pinRoot, 'stats'));
     } catch (error) {
       this.close();
@@ -124,6 +126,25 @@ export class Datapath {
     };
   }
 
+  /**
+   * Entries and capacity of the hash maps, for weft_bpf_map_entries and
+   * weft_bpf_map_capacity. Counted by walking the keys (one syscall each,
+   * at most max_entries), so read it per scrape, not per connection.
+   */
+  mapFill(): Array<{ map: string; entries: number; capacity: number }> {
+    const maps: Array<[string, PinnedMap]> = [
+      ['mesh_dst', this.#meshDst],
+      ['cookie_orig_dst', this.#cookieOrigDst],
+      ['pair_orig_dst', this.#pairOrigDst],
+      ['cgroup_ingress', this.#cgroupIngress],
+    ];
+    return maps.map(([map, pinned]) => {
+      let entries = 0;
+      for (const _ of pinned.keys()) entries++;
+      return { map, entries, capacity: pinned.info.maxEntries };
+    });
+  }
+
   linkDir(owner: string): string {
     return join(this.pinRoot, 'links', owner);
   }
@@ -158,7 +179,7 @@ export class Datapath {
   close(): void {
     for (const object of this.#objects.values()) object.close();
     this.#objects.clear();
-    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#cgroupIngress, this.#stats]) map?.close();
+    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#cgroupIngress, this.#cookieOrigDst, this.#stats]) map?.close();
   }
 }
 

@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Workload } from '../../control-plane/model/types.js';
 import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
 import type { ProxyState } from '../state/proxy-state.js';
+import { AccessLog } from './access-log.js';
 import { connectUpstream } from './connect-upstream.js';
 import { copyDuplex, http2StreamEnd, socketEnd } from './copy-duplex.js';
 import { parseConnectAuthority, parseForwardedFor, passThroughHeaders, type TraceHeaders } from './hbone.js';
@@ -44,7 +45,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 export class InboundHandler {
-  constructor(private readonly inputs: ProxyInputs & { certificates: { trustDomain: string } }) {}
+  readonly #accessLog: AccessLog;
+
+  constructor(private readonly inputs: ProxyInputs & { certificates: { trustDomain: string } }) {
+    this.#accessLog = new AccessLog(inputs.config.accessLog);
+  }
 
   async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: TunnelPeer): Promise<void> {
     const started = performance.now();
@@ -73,12 +78,11 @@ export class InboundHandler {
       }
       stream.respond({ ':status': 200 });
       const labels = inboundTcpLabels(peer.identity, source, destination.workload, destination.identity);
-      metrics.tcpOpened.inc(labels);
+      const connection = metrics.tcpConnection(labels);
       // The tunnel stream is the source's side: bytes it sends are the ones the source workload sent.
       const copied = await copyDuplex(http2StreamEnd(stream), socketEnd(upstream));
-      metrics.tcpClosed.inc(labels);
-      metrics.tcpSent.inc(labels, copied.sent);
-      metrics.tcpReceived.inc(labels, copied.received);
+      connection.closed(copied.sent, copied.received);
+      if (!this.#accessLog.admits(copied.error !== undefined)) return;
       log.info(
         {
           src: { ...src, workload: source && `${source.namespace}/${source.name}`, certificateSerial: peer.certificateSerial },
@@ -94,7 +98,9 @@ export class InboundHandler {
     } catch (error) {
       if (!(error instanceof InboundRefusedError)) throw error;
       metrics.refused.inc({ reason: error.reason });
-      log.warn({ reason: error.reason, status: error.status, src, dst: { addr: authority }, detail: error.message, ...trace }, 'inbound connection refused');
+      if (this.#accessLog.admits(true)) {
+        log.warn({ reason: error.reason, status: error.status, src, dst: { addr: authority }, detail: error.message, ...trace }, 'inbound connection refused');
+      }
       if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': error.status }, { endStream: true });
     }
   }

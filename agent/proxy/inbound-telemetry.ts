@@ -7,11 +7,7 @@
 import type { Workload } from '../../control-plane/model/types.js';
 import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
 import type { TcpLabels } from '../metrics.js';
-
-/** As the outbound side: the `app` label stands for the owner, keeping label sets bounded as pods churn. */
-function workloadName(workload: Workload): string {
-  return workload.labels['app'] ?? workload.name;
-}
+import { workloadName } from './telemetry-labels.js';
 
 export function inboundTcpLabels(
   peer: WorkloadIdentity,

@@ -4,7 +4,10 @@
  * accept -> original destination from the datapath -> source workload from
  * the cgroup id -> destination from state -> pick endpoint -> connect
  * (directly to a pod of this node; through the mTLS tunnel to the proxy of
- * the pod's node otherwise) -> copy both ways -> record.
+ * the pod's node otherwise) -> copy both ways, watching for HTTP/1 ->
+ * record. The copy is byte for byte: headers such as W3C traceparent and
+ * baggage reach the destination as the client sent them, through the
+ * tunnel too; the HTTP observer only reads (http-observer.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionRefusedError } from '../errors.js';
@@ -12,15 +15,17 @@ import type { Drain } from '../drain.js';
 import type { Workload } from '../../control-plane/model/types.js';
 import { serviceKey, type Destination, type Endpoint } from '../state/destination.js';
 import { stripMapped } from '../datapath/map-codec.js';
+import { AccessLog } from './access-log.js';
 import { connectTunnel } from './connect-tunnel.js';
 import { connectUpstream } from './connect-upstream.js';
 import { copyDuplex, http2StreamEnd, socketEnd, type CopyEnd } from './copy-duplex.js';
 import { defaultInboundPort, defaultMaxStreamsPerSession, defaultSessionIdleMs } from './hbone.js';
+import { observeHttp } from './http-telemetry.js';
 import { RoundRobin } from './load-balancer-round-robin.js';
 import { workloadIdentity } from './peer-identity.js';
 import { TunnelPool } from './pool.js';
 import type { ProxyInputs } from './proxy-inputs.js';
-import { tcpLabels } from './telemetry-labels.js';
+import { defaultTrustDomain, tcpLabels } from './telemetry-labels.js';
 import { TlsContexts } from './tls-context.js';
 
 /** An upstream as the copy sees it, and how it was reached. */
@@ -34,6 +39,7 @@ interface Upstream {
 export class Outbound {
   readonly #server: Server;
   readonly #balancer = new RoundRobin();
+  readonly #accessLog: AccessLog;
   /** Tunnel sessions to peer nodes; absent without a certificate provider (pods elsewhere are then dialled directly). */
   readonly tunnels: TunnelPool | undefined;
 
@@ -41,6 +47,7 @@ export class Outbound {
     private readonly inputs: ProxyInputs,
     private readonly drain: Drain,
   ) {
+    this.#accessLog = new AccessLog(inputs.config.accessLog);
     if (inputs.certificates) {
       this.tunnels = new TunnelPool({
         contexts: new TlsContexts(inputs.certificates),
@@ -110,16 +117,27 @@ export class Outbound {
         throw new ConnectionRefusedError('unknown_destination', `${original.ip}:${original.port} is not a mesh destination`);
       }
       const upstream = await this.#connect(source, destination);
-      const labels = tcpLabels(source, destination, upstream.endpoint);
-      this.inputs.metrics.tcpOpened.inc(labels);
-      const copied = await copyDuplex(socketEnd(downstream), upstream.end);
-      this.inputs.metrics.tcpClosed.inc(labels);
-      this.inputs.metrics.tcpSent.inc(labels, copied.sent);
-      this.inputs.metrics.tcpReceived.inc(labels, copied.received);
-      this.inputs.log.info(
+      const { metrics, log, certificates } = this.inputs;
+      const labels = tcpLabels(source, destination, upstream.endpoint, {
+        trustDomain: certificates?.trustDomain ?? defaultTrustDomain,
+        tunnelled: upstream.tunnel !== undefined,
+      });
+      const src = { workload: `${source.namespace}/${source.name}`, principal: labels.source_principal, addr: `${peer.ip}:${peer.port}` };
+      const dst = {
+        service: labels.destination_service,
+        workload: `${upstream.endpoint.workload.namespace}/${upstream.endpoint.workload.name}`,
+        principal: labels.destination_principal,
+        addr: `${upstream.endpoint.ip}:${upstream.endpoint.port}`,
+      };
+      const connection = metrics.tcpConnection(labels);
+      const http = observeHttp({ metrics, log, accessLog: this.#accessLog, labels, src, dst });
+      const copied = await copyDuplex(socketEnd(downstream), upstream.end, http);
+      connection.closed(copied.sent, copied.received);
+      if (!this.#accessLog.admits(copied.error !== undefined)) return;
+      log.info(
         {
-          src: { workload: `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
-          dst: { service: labels.destination_service, workload: labels.destination_workload, addr: `${upstream.endpoint.ip}:${upstream.endpoint.port}` },
+          src,
+          dst,
           ...(upstream.tunnel ? { tunnel: upstream.tunnel } : {}),
           sent: copied.sent,
           received: copied.received,
@@ -131,14 +149,16 @@ export class Outbound {
     } catch (error) {
       if (!(error instanceof ConnectionRefusedError)) throw error;
       this.inputs.metrics.refuse(error.reason);
-      this.inputs.log.warn(
-        {
-          reason: error.reason,
-          src: { workload: source && `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
-          detail: error.message,
-        },
-        'connection refused',
-      );
+      if (this.#accessLog.admits(true)) {
+        this.inputs.log.warn(
+          {
+            reason: error.reason,
+            src: { workload: source && `${source.namespace}/${source.name}`, addr: `${peer.ip}:${peer.port}` },
+            detail: error.message,
+          },
+          'connection refused',
+        );
+      }
       downstream.resetAndDestroy();
     }
   }

@@ -4,6 +4,7 @@ import type { CertificateProvider } from '../identity/identity.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { ProxyState } from '../state/proxy-state.js';
+import type { AccessLogOptions } from './access-log.js';
 
 /** Where the proxy learns what a redirected socket was for. */
 export interface OriginalDestinationSource {
@@ -36,6 +37,8 @@ export interface ProxyConfig {
   tunnelMaxStreams?: number;
   /** a pooled tunnel session with no streams this long is closed; default 60 s */
   tunnelIdleTimeoutMs?: number;
+  /** which access log lines are written; default every one (access-log.ts) */
+  accessLog?: AccessLogOptions;
 }
 
 /** The one bag every listener is built from (ztunnel's ProxyInputs). */

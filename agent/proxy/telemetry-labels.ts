@@ -1,21 +1,35 @@
+/**
+ * Istio's labels as the source side reports them (reporter="source"), for a
+ * connection from a local workload to a mesh destination.
+ *
+ * connection_security_policy follows ztunnel's source reporter:
+ * `mutual_tls` when the connection went through the HBONE tunnel, `unknown`
+ * otherwise (a pod of this node is dialled directly; Envoy sidecars report
+ * `unknown` on the source side always, since the client cannot know).
+ */
 import type { Workload } from '../../control-plane/model/types.js';
 import { spiffeId } from '../identity/identity.js';
 import type { TcpLabels } from '../metrics.js';
 import type { Destination, Endpoint } from '../state/destination.js';
 
-const trustDomain = 'cluster.local';
-
-function principal(workload: Workload): string {
-  return spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
-}
+export const defaultTrustDomain = 'cluster.local';
 
 /** Istio's workload label is the owner (Deployment), not the pod; the
  * `app` label stands for it so the label set stays bounded as pods churn. */
-function workloadName(workload: Workload): string {
+export function workloadName(workload: Workload): string {
   return workload.labels['app'] ?? workload.name;
 }
 
-export function tcpLabels(source: Workload, destination: Destination, endpoint: Endpoint): TcpLabels {
+export interface ConnectionContext {
+  /** the mesh's trust domain (the certificate provider's; cluster.local without one) */
+  trustDomain: string;
+  /** whether the upstream was reached through the mTLS tunnel to its node */
+  tunnelled: boolean;
+}
+
+export function tcpLabels(source: Workload, destination: Destination, endpoint: Endpoint, context: ConnectionContext): TcpLabels {
+  const { trustDomain } = context;
+  const principal = (workload: Workload) => spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
   const service = destination.kind === 'service' ? destination.service : undefined;
   return {
     reporter: 'source',
@@ -30,6 +44,6 @@ export function tcpLabels(source: Workload, destination: Destination, endpoint: 
     destination_service_namespace: service?.namespace ?? 'unknown',
     request_protocol: 'tcp',
     response_flags: '-',
-    connection_security_policy: 'none',
+    connection_security_policy: context.tunnelled ? 'mutual_tls' : 'unknown',
   };
 }

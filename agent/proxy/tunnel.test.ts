@@ -67,6 +67,7 @@ test('8 MiB each way arrive intact through outbound -> tunnel -> inbound -> pod;
     { principal: (line.src as any).principal, workload: (line.src as any).workload, dst: (line.dst as any).workload, sent: line.sent, received: line.received },
     { principal: 'spiffe://cluster.local/ns/shop/sa/productpage', workload: 'shop/productpage-0', dst: 'shop/reviews-0', sent: payload.length, received: payload.length },
   );
+  await eventually(() => bed.outboundLog.some((l) => l.msg === 'connection complete'));
   const outbound = bed.outboundLog.find((l) => l.msg === 'connection complete')!;
   assert.equal((outbound.tunnel as any).node, 'node-2');
 

@@ -13,6 +13,7 @@ import type { WorkloadIdentity } from '../../identity/identity.js';
 import { StaticCertificateProvider, TestCa } from '../../identity/testing/test-ca.js';
 import { AgentMetrics } from '../../metrics.js';
 import { ProxyState } from '../../state/proxy-state.js';
+import type { AccessLogOptions } from '../access-log.js';
 import { Inbound } from '../inbound.js';
 import { Outbound } from '../outbound.js';
 import { nodeAddressMap, type ProxyConfig } from '../proxy-inputs.js';
@@ -55,6 +56,7 @@ export interface Testbed {
   inboundLog: Array<Record<string, unknown>>;
   outboundLog: Array<Record<string, unknown>>;
   inboundMetrics: AgentMetrics;
+  outboundMetrics: AgentMetrics;
   /** a client connection of the source pod, as the datapath would hand it to the outbound listener */
   dial(): Promise<Socket>;
   /** node-2's proxy shutting down: its drain */
@@ -65,6 +67,8 @@ export interface Testbed {
 export interface TestbedOptions {
   onBackend?: (socket: Socket) => void;
   tunnelMaxStreams?: number;
+  /** both proxies' access log mode (default: full) */
+  accessLog?: AccessLogOptions;
 }
 
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
@@ -112,6 +116,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     connectTimeoutMs: 2_000,
     connectAttempts: 1,
     ...(options.tunnelMaxStreams ? { tunnelMaxStreams: options.tunnelMaxStreams } : {}),
+    ...(options.accessLog ? { accessLog: options.accessLog } : {}),
   });
   const unused = {
     sources: { resolve: () => undefined },
@@ -135,13 +140,14 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   outboundState.update(mesh, new Map([[1n, workloads.productpage]]));
   const outboundDrain = new Drain();
   const outboundLog = captureLog();
+  const outboundMetrics = new AgentMetrics();
   const outbound = new Outbound(
     {
       config: { ...config('node-1'), inboundPort: inbound.address().port },
       state: outboundState,
       sources: { resolve: (cgroupId) => (cgroupId === 1n ? workloads.productpage : undefined) },
       originalDestinations: { takeOriginalDestination: () => ({ ...vip, cgroupId: 1n }) },
-      metrics: new AgentMetrics(),
+      metrics: outboundMetrics,
       log: outboundLog.log,
       certificates: clientCertificates,
       nodeAddress: nodeAddressMap({ 'node-2': '127.0.0.1' }),
@@ -162,6 +168,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     inboundLog: inboundLog.lines,
     outboundLog: outboundLog.lines,
     inboundMetrics,
+    outboundMetrics,
     inboundDrain,
     async dial() {
       const socket = connect({ host: '127.0.0.1', port: outbound.address().port, allowHalfOpen: true });
