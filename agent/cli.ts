@@ -7,6 +7,7 @@ import { registerStatusCommand } from './commands/status-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerTokenCommand } from './commands/token-command.js';
+import { registerTopCommand } from './commands/top-command.js';
 
 const program = new Command('weft')
   .description('Weft: a sidecar-free service mesh; eBPF redirection into one TypeScript proxy per node')
@@ -20,5 +21,6 @@ registerStatusCommand(program);
 registerCheckCommand(program);
 registerConfigCommand(program);
 registerTokenCommand(program);
+registerTopCommand(program);
 
 await program.parseAsync(process.argv);

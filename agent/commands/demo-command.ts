@@ -10,10 +10,13 @@ function positive(value: string): number {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('a local multi-node mesh on this machine (network namespaces + cgroups), a sample app and traffic; Ctrl-C removes everything')
+    .description(
+      'a local multi-node mesh on this machine (network namespaces + cgroups), a sample app, traffic from a load pod ' +
+        'and the live `weft top` view; Ctrl-C removes everything',
+    )
     .option('--duration <seconds>', 'stop by itself after this long', positive, 1800)
-    .option('--interval <ms>', 'time between sample requests', positive, 1000)
-    .option('--once', 'set up, show a request through the mesh, tear down')
+    .option('--interval <ms>', 'time between the load pod\'s requests to frontend', positive, 250)
+    .option('--once', 'set up, show a request through the mesh and one `weft top` table, tear down')
     .action(async (flags) => {
       await runDemo({
         durationSeconds: flags.duration,

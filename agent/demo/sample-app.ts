@@ -2,9 +2,11 @@
  * The demo's sample application, one process per pod: `reviews` answers with
  * its version and the peer it saw; `frontend` calls the reviews service VIP
  * and returns both answers. Plain node:http, no mesh awareness: the mesh is
- * invisible to the app.
+ * invisible to the app. Like any traced app, frontend passes the W3C trace
+ * context it received (traceparent, baggage) on to its upstream call; the
+ * mesh only carries it, and reviews echoes what arrived.
  */
-import { createServer, request } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -18,9 +20,21 @@ const { values } = parseArgs({
 });
 const pod = values.pod ?? 'unknown';
 
-function callUpstream(url: string): Promise<unknown> {
+const traceContextHeaders = ['traceparent', 'tracestate', 'baggage'] as const;
+
+function traceContext(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of traceContextHeaders) {
+    const value = headers[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+function callUpstream(url: string, headers: Record<string, string>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const call = request(url, { timeout: 3000 }, (response) => {
+    // A connection per call, so the mesh balances every call across the reviews versions.
+    const call = request(url, { timeout: 3000, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -42,7 +56,7 @@ const server = createServer(async (req, res) => {
   res.setHeader('content-type', 'application/json');
   if (values.role === 'frontend') {
     try {
-      const reviews = await callUpstream(values.upstream!);
+      const reviews = await callUpstream(values.upstream!, traceContext(req.headers));
       res.end(JSON.stringify({ frontend: pod, peer, reviews }) + '\n');
     } catch (error) {
       res.statusCode = 502;
@@ -50,7 +64,7 @@ const server = createServer(async (req, res) => {
     }
     return;
   }
-  res.end(JSON.stringify({ service: 'reviews', version: values.version, pod, peer }) + '\n');
+  res.end(JSON.stringify({ service: 'reviews', version: values.version, pod, peer, ...traceContext(req.headers) }) + '\n');
 });
 server.listen(Number(values.port), '0.0.0.0', () => {
   process.stdout.write(JSON.stringify({ msg: 'listening', pod, port: Number(values.port) }) + '\n');
