@@ -43,6 +43,13 @@ export interface ControlPlaneProcess {
   stateDir: string;
 }
 
+/** How agents are started: this checkout's CLI, or `WEFT_AGENT_COMMAND` (split on spaces)
+ * to run them from elsewhere, e.g. a built image's filesystem (scripts/image-check.sh). */
+function agentCommand(): string[] {
+  const command = process.env.WEFT_AGENT_COMMAND?.split(' ').filter(Boolean);
+  return command?.length ? command : [process.execPath, join(installRoot, 'bin', 'weft.js')];
+}
+
 export class MeshFixture {
   readonly workers = new Map<string, PodWorker>();
   readonly agents = new Map<string, AgentProcess>();
@@ -145,8 +152,7 @@ export class MeshFixture {
     const child = this.testbed.spawnInNode(
       node,
       [
-        process.execPath,
-        join(installRoot, 'bin', 'weft.js'),
+        ...agentCommand(),
         'agent',
         '--node', node,
         '--node-ip', this.testbed.node(node).ip,
