@@ -1,0 +1,229 @@
+/**
+ * The bench's cluster: two nodes with real agents on a real control plane
+ * (so cross-node traffic is HBONE mTLS), and
+ *
+ *   node-1: client       enrolled; the meshed paths start here
+ *           plain        not enrolled (no Workload): direct and HAProxy start here
+ *           server-near  enrolled; behind the near-* services (same-node path)
+ *           haproxy      in the node's namespace, forwarding to server-far
+ *   node-2: server-far   enrolled; behind the far-* services, and the direct target
+ *
+ * Every server pod runs the same bench server (HTTP and hold ports) and an
+ * iperf3 server. Each path is a client pod and three addresses (HTTP, bulk,
+ * hold) plus the processes that sit between client and server (its hops).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MeshFixture, type MeshPod, type MeshService } from '../test/e2e/mesh-fixture.js';
+import type { Testbed } from '../test/testbed/testbed.js';
+import type { PathName } from './bench-options.js';
+import { startHaproxy, type Forward } from './haproxy.js';
+import { waitForEvent, waitForExit, waitForListening } from './pod-process.js';
+import { commandLine } from './proc-stats.js';
+
+export const ports = { http: 8080, hold: 8081, iperf: 5201 } as const;
+type Purpose = keyof typeof ports;
+const haproxyPorts: Record<Purpose, number> = { http: 18080, hold: 18081, iperf: 18201 };
+const vipOffsets: Record<Purpose, number> = { http: 0, hold: 1, iperf: 2 };
+
+export interface Hop {
+  /** what the table calls it: node-1 proxy, node-2 proxy, haproxy */
+  name: string;
+  pid: number;
+  /** the node whose agent metrics belong to it, for an agent */
+  node?: string;
+}
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface PathRoute {
+  name: PathName;
+  clientPod: string;
+  /** whether the client's connects should be redirected into the node proxy */
+  meshed: boolean;
+  to: Record<Purpose, Address>;
+  hops: Hop[];
+  /** sockets the busiest hop keeps open per client connection (its file descriptors) */
+  socketsPerConnection: number;
+}
+
+const vip = (base: number, purpose: Purpose) => `10.96.0.${base + vipOffsets[purpose]}`;
+const profiler = fileURLToPath(new URL('./agent-profiler.js', import.meta.url));
+const programs = (name: string) => fileURLToPath(new URL(`./programs/${name}.js`, import.meta.url));
+
+function services(prefix: string, app: string, vipBase: number): MeshService[] {
+  return (Object.keys(ports) as Purpose[]).map((purpose) => ({
+    name: `${prefix}-${purpose}`,
+    clusterIP: vip(vipBase, purpose),
+    port: ports[purpose],
+    selector: { app },
+  }));
+}
+
+export class BenchMesh {
+  readonly routes = new Map<PathName, PathRoute>();
+  #paths: PathName[] = [];
+  #haproxy: ChildProcess | undefined;
+
+  readonly #profileDir: string | undefined;
+
+  private constructor(readonly mesh: MeshFixture, profileDir: string | undefined) {
+    this.#profileDir = profileDir;
+  }
+
+  get bed(): Testbed {
+    return this.mesh.testbed;
+  }
+
+  /**
+   * `maxConnections`: HAProxy's maxconn; `profileDir`: the agents run with
+   * --cpu-prof and write their profiles there when they stop.
+   */
+  static async create(options: { paths: PathName[]; maxConnections: number; progress: (line: string) => void; profileDir?: string }): Promise<BenchMesh> {
+    const { paths, maxConnections, progress } = options;
+    const pods: MeshPod[] = [
+      { name: 'client', node: 'node-1', labels: { app: 'client' } },
+      { name: 'plain', node: 'node-1', workload: false },
+      { name: 'server-near', node: 'node-1', labels: { app: 'near' } },
+      { name: 'server-far', node: 'node-2', labels: { app: 'far' } },
+    ];
+    const mesh = await MeshFixture.create({
+      nodes: ['node-1', 'node-2'],
+      pods,
+      services: [...services('near', 'near', 10), ...services('far', 'far', 20)],
+    });
+    const bench = new BenchMesh(mesh, options.profileDir);
+    try {
+      await bench.#build(paths, maxConnections, progress);
+      return bench;
+    } catch (error) {
+      await mesh.destroy();
+      throw error;
+    }
+  }
+
+  route(name: PathName): PathRoute {
+    const route = this.routes.get(name);
+    if (!route) throw new Error(`path ${name} is not in this run`);
+    return route;
+  }
+
+  agentHop(node: string): Hop {
+    const pid = this.mesh.agents.get(node)?.child.pid;
+    if (pid === undefined) throw new Error(`no agent on ${node}`);
+    return { name: `${node} proxy`, pid, node };
+  }
+
+  destroy(): Promise<void> {
+    return this.mesh.destroy();
+  }
+
+  async #build(paths: PathName[], maxConnections: number, progress: (line: string) => void): Promise<void> {
+    const bed = this.bed;
+    progress('servers: bench server and iperf3 in server-near and server-far');
+    for (const pod of ['server-near', 'server-far']) {
+      const server = bed.spawnInPod(pod, [process.execPath, programs('bench-server'), '--http-port', String(ports.http), '--hold-port', String(ports.hold)]);
+      await waitForEvent(bed, server, 'listening', 10_000);
+      const iperf = bed.spawnInPod(pod, ['iperf3', '--server', '--port', String(ports.iperf), '--idle-timeout', '60']);
+      await waitForListening(bed, iperf, bed.pod(pod).netns, [`*:${ports.iperf}`], 10_000, `iperf3 server in ${pod}`);
+    }
+
+    progress('control plane and agents');
+    await this.mesh.startControlPlane();
+    await this.#startAgents();
+
+    if (paths.includes('haproxy')) {
+      progress('haproxy in node-1');
+      const forwards: Forward[] = (Object.keys(ports) as Purpose[]).map((p) => ({
+        name: `bench-${p}`,
+        listenPort: haproxyPorts[p],
+        target: { ip: bed.pod('server-far').ip, port: ports[p] },
+      }));
+      this.#haproxy = await startHaproxy(bed, 'node-1', forwards, maxConnections);
+    }
+    this.#paths = paths;
+    this.#makeRoutes();
+  }
+
+  /**
+   * Fresh agents (SIGTERM, then started again on the same pins): the memory
+   * figures need a process whose heap no earlier measurement has grown.
+   * The routes then name the new processes.
+   */
+  async restartAgents(): Promise<void> {
+    await this.stopAgents();
+    await this.#startAgents();
+    this.#makeRoutes();
+  }
+
+  /** Stops the agents and waits for them to exit (a CPU profile is written on exit). */
+  async stopAgents(): Promise<void> {
+    for (const node of ['node-1', 'node-2']) {
+      const { child } = this.mesh.agents.get(node)!;
+      child.kill('SIGTERM');
+      await waitForExit(this.bed, child, 30_000, `the agent of ${node}`);
+    }
+  }
+
+  async #startAgents(): Promise<void> {
+    // The agents' environment is this process's at spawn time: a profiler
+    // preloaded through it reaches them and no other process of the run.
+    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, WEFT_BENCH_PROFILE_DIR: process.env.WEFT_BENCH_PROFILE_DIR };
+    if (this.#profileDir) {
+      process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import=${pathToFileURL(profiler).href}`.trim();
+      process.env.WEFT_BENCH_PROFILE_DIR = this.#profileDir;
+    }
+    try {
+      for (const node of ['node-1', 'node-2']) {
+        const { child } = await this.mesh.startAgent(node);
+        if (this.#profileDir) child.kill('SIGUSR2'); // ready: its programs are loaded, sampling may start
+      }
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    await this.mesh.waitForNodeAddresses();
+    for (const node of ['node-1', 'node-2']) {
+      const { pid } = this.agentHop(node);
+      if (!commandLine(pid).includes(' agent ')) throw new Error(`pid ${pid} is not the agent of ${node}: ${commandLine(pid)}`);
+    }
+  }
+
+  #makeRoutes(): void {
+    const far = this.bed.pod('server-far').ip;
+    const at = (host: string, base: Record<Purpose, number> = ports) =>
+      Object.fromEntries((Object.keys(ports) as Purpose[]).map((p) => [p, { host, port: base[p] }])) as Record<Purpose, Address>;
+    const vips = (vipBase: number) =>
+      Object.fromEntries((Object.keys(ports) as Purpose[]).map((p) => [p, { host: vip(vipBase, p), port: ports[p] }])) as Record<Purpose, Address>;
+    const all: PathRoute[] = [
+      { name: 'direct', clientPod: 'plain', meshed: false, to: at(far), hops: [], socketsPerConnection: 0 },
+      { name: 'same-node', clientPod: 'client', meshed: true, to: vips(10), hops: [this.agentHop('node-1')], socketsPerConnection: 2 },
+      // each proxy keeps one socket per connection; the tunnel's streams share a few TLS sockets
+      {
+        name: 'cross-node-mtls',
+        clientPod: 'client',
+        meshed: true,
+        to: vips(20),
+        hops: [this.agentHop('node-1'), this.agentHop('node-2')],
+        socketsPerConnection: 1,
+      },
+    ];
+    if (this.#haproxy) {
+      all.push({
+        name: 'haproxy',
+        clientPod: 'plain',
+        meshed: false,
+        to: at(this.bed.node('node-1').ip, haproxyPorts),
+        hops: [{ name: 'haproxy', pid: this.#haproxy.pid! }],
+        socketsPerConnection: 2,
+      });
+    }
+    this.routes.clear();
+    for (const route of all) if (this.#paths.includes(route.name)) this.routes.set(route.name, route);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The control path: one HAProxy hop in TCP mode (Debian's package, its
+ * defaults otherwise, so as many threads as the machine has cores), running
+ * in node-1's namespace the way a node-local proxy would, forwarding each
+ * port to the server pod on node-2.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Testbed } from '../test/testbed/testbed.js';
+import { waitForListening } from './pod-process.js';
+import { commandLine } from './proc-stats.js';
+
+export interface Forward {
+  name: string;
+  listenPort: number;
+  target: { ip: string; port: number };
+}
+
+export function haproxyConfig(bindIp: string, forwards: Forward[], maxConnections: number): string {
+  const lines = [
+    'global',
+    `  maxconn ${maxConnections}`,
+    'defaults',
+    '  mode tcp',
+    `  maxconn ${maxConnections}`,
+    '  timeout connect 5s',
+    // the held-connection measurement keeps connections idle for a while
+    '  timeout client 10m',
+    '  timeout server 10m',
+  ];
+  for (const forward of forwards) {
+    lines.push(`listen ${forward.name}`, `  bind ${bindIp}:${forward.listenPort}`, `  server ${forward.name}-0 ${forward.target.ip}:${forward.target.port}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Starts haproxy in the foreground (-db) in the node's namespace; resolves once every port listens. */
+export async function startHaproxy(bed: Testbed, node: string, forwards: Forward[], maxConnections: number): Promise<ChildProcess> {
+  const { ip, netns } = bed.node(node);
+  const file = join(bed.runDir, 'haproxy.cfg');
+  writeFileSync(file, haproxyConfig(ip, forwards, maxConnections));
+  const child = bed.spawnInNode(node, ['haproxy', '-db', '-f', file]);
+  await waitForListening(bed, child, netns, forwards.map((f) => `${ip}:${f.listenPort}`), 10_000, 'haproxy');
+  if (!commandLine(child.pid!).startsWith('haproxy')) throw new Error(`pid ${child.pid} is not haproxy: ${commandLine(child.pid!)}`);
+  return child;
+}
