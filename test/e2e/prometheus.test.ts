@@ -213,13 +213,14 @@ describe('Prometheus scrapes the agents', { timeout: 150_000 }, () => {
   // this test allows exactly that one finding, and nothing else, on each page.
   const istioNameFinding = 'istio_request_duration_milliseconds use base unit "seconds" instead of "milliseconds"';
   test('promtool check metrics finds no problem on either agent\'s /metrics beyond Istio\'s own histogram name', async () => {
-    for (const target of targets) {
-      const page = await metricsPage(target);
+    const pages = await Promise.all(targets.map(async (target) => ({ target, page: await metricsPage(target) })));
+    // The client's node reports the requests (reporter="source"); the other node only the tunnelled connections.
+    assert.ok(pages.some(({ page }) => /^istio_request_duration_milliseconds_bucket\{/m.test(page)), 'an agent has seen HTTP');
+    for (const { target, page } of pages) {
       assert.match(page, /^istio_tcp_connections_opened_total\{/m, `${target} has seen traffic`);
-      assert.match(page, /^istio_request_duration_milliseconds_bucket\{/m, `${target} has seen HTTP`);
       const result = await promtool(['check', 'metrics'], { stdin: page });
       const findings = (result.stdout + result.stderr).split('\n').map((line) => line.trim()).filter(Boolean);
-      assert.deepEqual(findings, [istioNameFinding], `${target}: promtool check metrics`);
+      assert.deepEqual(findings.filter((finding) => finding !== istioNameFinding), [], `${target}: promtool check metrics`);
       // Without that one family the page is clean: promtool exits 0 and says nothing.
       const withoutIstioHistogram = page
         .split('\n')
