@@ -48,13 +48,16 @@ export async function runControlPlane(options: ControlPlaneOptions, source: Conf
     throw error;
   }
   const first = pipeline.accept(loaded);
-  // What is served: the sources' config plus the nodes agents have connected from
-  // (where tunnels go); either changing makes a new version.
+  // What is served: the sources' config with its nodes (Kubernetes: Node objects)
+  // merged with the nodes agents have connected from (known-nodes.ts says which
+  // address wins); either changing makes a new version.
   const knownNodes = new KnownNodes();
   let sourceConfig = first.config;
   let servedVersion = 0;
+  let servedNodes = '';
   const publish = () => {
-    served = { ...sourceConfig, nodes: knownNodes.list() };
+    served = { ...sourceConfig, nodes: knownNodes.list(sourceConfig.nodes) };
+    servedNodes = JSON.stringify(served.nodes);
     servedVersion = Math.max(servedVersion + 1, Date.now());
     server.update(served, String(servedVersion));
     log.info({ version: servedVersion, nodes: served.nodes.map((n) => n.name) }, 'config served');
@@ -67,7 +70,7 @@ export async function runControlPlane(options: ControlPlaneOptions, source: Conf
     publish();
   });
   const nodeTimer = setInterval(() => {
-    if (knownNodes.observe(server.connectedNodes())) publish();
+    if (knownNodes.observe(server.connectedNodes()) && JSON.stringify(knownNodes.list(sourceConfig.nodes)) !== servedNodes) publish();
   }, 250);
   nodeTimer.unref();
   const nodeReport = new UnknownNodeReport(log);

@@ -20,9 +20,41 @@ for source in bpf/*.bpf.c; do
   fi
 done
 
+# The addon compiles against Node's headers (node_api.h). cmake-js takes them from npm's
+# nodedir (npm_config_nodedir, or nodedir in .npmrc) and otherwise downloads them from
+# nodejs.org for the running Node: a fresh machine, or one offline, would fail there. So it is
+# told where this Node's own headers are: <prefix>/include/node, where the official tarballs
+# and the node:*-slim images (prefix /usr/local) and Debian's nodejs/libnode-dev (/usr) put
+# them, the prefix being that of process.execPath. Elsewhere (/usr, /usr/local) only headers of
+# the same major version count. A nodedir already in the environment wins (the Dockerfile sets
+# one; `npm run` exports .npmrc's); with no headers found, cmake-js is left to its own devices
+# (npm's nodedir, or a download), and the build says so.
+node_headers_prefix() {
+  local major prefix candidate
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  prefix=$(node -p 'require("node:path").dirname(require("node:path").dirname(process.execPath))')
+  for candidate in "$prefix" /usr /usr/local; do
+    local include="$candidate/include/node"
+    [ -f "$include/node_api.h" ] && [ -f "$include/node.h" ] || continue
+    if [ "$candidate" = "$prefix" ] || grep -Eq "^#define NODE_MAJOR_VERSION $major\b" "$include/node_version.h" 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 addon=native/build/Release/weft_native.node
 if newer_than "$addon" native/src native/CMakeLists.txt; then
   echo "weft build: $addon"
+  if [ -z "${npm_config_nodedir:-}" ]; then
+    if headers=$(node_headers_prefix); then
+      export npm_config_nodedir="$headers"
+    else
+      echo "weft build: no headers of this Node ($(node --version)) under its prefix, /usr or /usr/local;" \
+        "cmake-js will use npm's nodedir or download them (install libnode-dev, or set npm_config_nodedir)" >&2
+    fi
+  fi
   npx --no-install cmake-js compile --directory native --out native/build --log-level error >/dev/null
 fi
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PrivilegeError } from '../errors.js';
 
 /** Capability bits as include/uapi/linux/capability.h numbers them. */
-export const Capability = { NET_ADMIN: 12, SYS_ADMIN: 21, PERFMON: 38, BPF: 39 } as const;
+export const Capability = { NET_ADMIN: 12, SYS_ADMIN: 21, SYS_RESOURCE: 24, PERFMON: 38, BPF: 39 } as const;
 export type CapabilityName = keyof typeof Capability;
 
 export interface ProcessPrivileges {

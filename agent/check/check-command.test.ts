@@ -80,7 +80,7 @@ describe('weft check', () => {
       assert.equal(check.status, 'ok', `${check.name}: ${check.detail}`);
       assert.equal(check.fix, undefined);
     }
-    for (const id of ['kernel-version', 'capability-bpf', 'capability-net-admin', 'capability-sys-admin', 'native-addon', 'bpf-syscall',
+    for (const id of ['kernel-version', 'capability-bpf', 'capability-net-admin', 'capability-sys-resource', 'native-addon', 'bpf-syscall',
       'program-cgroup-connect4', 'program-sockops', 'program-cgroup-skb-ingress', 'map-hash', 'map-lru-hash', 'map-percpu-array',
       'btf', 'cgroup2', 'bpffs', 'bpf-objects']) {
       assert.equal(byId(checks, id).required, true, id);
@@ -88,6 +88,7 @@ describe('weft check', () => {
     for (const id of ['capability-perfmon', 'program-sk-msg', 'map-sockhash', 'tool-ip', 'tool-nsenter']) {
       assert.equal(byId(checks, id).required, false, id);
     }
+    assert.equal(checks.find((c) => c.id === 'capability-sys-admin'), undefined, 'CAP_SYS_ADMIN is never required');
     // Never assumed: the cgroup v2 row says where findmnt finds it, and the layout.
     const cgroup2 = execFileSync('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'], { encoding: 'utf8' }).trim().split('\n');
     assert.ok(cgroup2.some((at) => byId(checks, 'cgroup2').detail.startsWith(`${at} (`)), byId(checks, 'cgroup2').detail);
@@ -114,16 +115,48 @@ describe('weft check', () => {
     const { run: json, checks } = checkJson('setpriv', ['--inh-caps=-all', '--bounding-set=-all', 'node', weft, 'check', '--json']);
     assert.equal(json.status, 1);
     assert.deepEqual(missingIds(checks), [
-      'bpf-syscall', 'capability-bpf', 'capability-net-admin', 'capability-sys-admin',
+      'bpf-syscall', 'capability-bpf', 'capability-net-admin',
       'map-array', 'map-hash', 'map-lru-hash', 'map-percpu-array',
       'program-cgroup-connect4', 'program-cgroup-skb-ingress', 'program-sockops',
     ]);
-    assert.match(byId(checks, 'capability-bpf').detail, /^not in CapEff 0000000000000000 \(euid 0\)/);
+    assert.match(byId(checks, 'capability-bpf').detail, /^CAP_BPF is not in CapEff 0000000000000000 \(euid 0\)/);
     assert.match(byId(checks, 'capability-bpf').fix ?? '', /^grant it .*\[BPF\]/); // euid 0 already: sudo would not help
     assert.equal(byId(checks, 'capability-perfmon').status, 'optional-missing');
-    assert.match(byId(checks, 'bpf-syscall').fix ?? '', /CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN/);
+    assert.match(byId(checks, 'bpf-syscall').fix ?? '', /CAP_BPF and CAP_NET_ADMIN effective, or CAP_SYS_ADMIN before Linux 5\.8 .*\[BPF, NET_ADMIN\]/);
     assert.match(byId(checks, 'program-sockops').detail, /^not probed: bpf\(\) is not usable/);
     assert.equal(byId(checks, 'program-sockops').fix, 'fix the bpf() syscall row first');
+  });
+
+  // setpriv as the DaemonSet's securityContext: drop everything, add these, no_new_privs.
+  const withCapabilities = (capabilities: string[]) => [`--bounding-set=${['-all', ...capabilities.map((c) => `+${c}`)].join(',')}`, '--inh-caps=-all', '--no-new-privs', 'node', weft, 'check', '--json'];
+
+  it('passes with the agent DaemonSet\'s capabilities (BPF, NET_ADMIN, SYS_RESOURCE): CAP_SYS_ADMIN is not needed', () => {
+    const { run: json, ok, checks } = checkJson('setpriv', withCapabilities(['bpf', 'net_admin', 'sys_resource']));
+    assert.equal(json.status, 0, json.stdout);
+    assert.equal(ok, true);
+    assert.deepEqual(missingIds(checks), []);
+    assert.equal(byId(checks, 'capability-bpf').detail, 'effective (euid 0)');
+    assert.equal(byId(checks, 'program-cgroup-connect4').status, 'ok', 'the kernel agrees: the probes load');
+  });
+
+  it('with CAP_BPF alone names CAP_NET_ADMIN as what is missing, and the programs it blocks', () => {
+    const { run: json, checks } = checkJson('setpriv', withCapabilities(['bpf']));
+    assert.equal(json.status, 1);
+    assert.deepEqual(missingIds(checks), ['capability-net-admin', 'program-cgroup-connect4', 'program-sockops']);
+    assert.match(byId(checks, 'capability-net-admin').detail, /^CAP_NET_ADMIN is not in CapEff 0000008000000000 \(euid 0\); needed to load cgroup\/connect4 and sockops/);
+    assert.equal(byId(checks, 'capability-net-admin').fix, 'grant it (in Kubernetes: securityContext.capabilities.add [NET_ADMIN])');
+    // Not blamed on the kernel: the refusal is the missing capability's.
+    assert.equal(byId(checks, 'program-cgroup-connect4').detail, 'not probed: CAP_NET_ADMIN is missing, which this type needs (redirects connects to the proxy)');
+    assert.equal(byId(checks, 'program-sockops').fix, 'fix the CAP_NET_ADMIN row first');
+    assert.equal(byId(checks, 'program-cgroup-skb-ingress').status, 'ok', 'cgroup_skb is not a CAP_NET_ADMIN type');
+  });
+
+  it('takes CAP_SYS_ADMIN alone in place of both, as the kernel does', () => {
+    const { run: json, checks } = checkJson('setpriv', withCapabilities(['sys_admin']));
+    assert.equal(json.status, 0, json.stdout);
+    assert.match(byId(checks, 'capability-bpf').detail, /^not effective, but CAP_SYS_ADMIN is/);
+    assert.match(byId(checks, 'capability-net-admin').detail, /^not effective, but CAP_SYS_ADMIN is/);
+    assert.equal(byId(checks, 'bpf-syscall').status, 'ok');
   });
 
   it('without the native addon says so, with npm run build as the fix', () => {

@@ -11,10 +11,12 @@ import { bpfObjectDir, installRoot, nativeAddonPath } from '../paths.js';
 import { bpffsMountedAt, cgroup2MountPoint, mounts } from '../system/mounts.js';
 import { isBpfElf } from './bpf-object-file.js';
 import { type CapabilityName, formatMask, hasCapability, readProcessPrivileges } from './capabilities.js';
+import { bpfCapability, netAdminCapability, type PrivilegeFacts, sysResourceCapability } from './capability-requirements.js';
 import { cgroupLayout } from './cgroup-layout.js';
 import type { CheckContext, CheckDefinition, Finding } from './check-types.js';
 import { findExecutable } from './executables.js';
 import { isAtLeast, parseKernelRelease } from './kernel-version.js';
+import { readMemlockLimit } from './memlock-limit.js';
 import { describeProbe } from './probe-result.js';
 
 export const bpffsPath = '/sys/fs/bpf';
@@ -22,7 +24,7 @@ export const btfPath = '/sys/kernel/btf/vmlinux';
 export const bpfObjects = ['connect4.bpf.o', 'sockops.bpf.o', 'ingress.bpf.o'];
 
 const privilegeFix =
-  'run as root with CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN effective (in Kubernetes: securityContext.capabilities.add [BPF, NET_ADMIN, SYS_ADMIN])';
+  'run as root with CAP_BPF and CAP_NET_ADMIN effective, or CAP_SYS_ADMIN before Linux 5.8 (in Kubernetes: securityContext.capabilities.add [BPF, NET_ADMIN])';
 
 /** Paths under the install root print short; anything else prints whole. */
 function shown(path: string): string {
@@ -36,6 +38,15 @@ function ok(detail: string): Finding {
 
 function notOk(detail: string, fix: string): Finding {
   return { ok: false, detail, fix };
+}
+
+function privilegeFacts(): PrivilegeFacts {
+  return { ...readProcessPrivileges(), kernel: parseKernelRelease(release()), memlock: readMemlockLimit() };
+}
+
+/** A capability row decided by capability-requirements.ts, which knows what stands in for what. */
+function requiredCapability(capability: CapabilityName, decide: (facts: PrivilegeFacts) => Finding): CheckDefinition {
+  return { id: `capability-${capability.toLowerCase().replace('_', '-')}`, name: `CAP_${capability}`, required: true, run: () => decide(privilegeFacts()) };
 }
 
 function capabilityCheck(capability: CapabilityName, required: boolean, why: string): CheckDefinition {
@@ -56,35 +67,38 @@ function capabilityCheck(capability: CapabilityName, required: boolean, why: str
   };
 }
 
-/** The probes mean nothing without the addon and a bpf() that answers:
- * libbpf reports "no privilege" as "unsupported". */
-function probed(context: CheckContext, probe: () => number, unsupportedFix: string): Finding {
+/** The probes mean nothing without the addon and a bpf() that answers, nor
+ * for networking types without CAP_NET_ADMIN: libbpf reports "no privilege"
+ * as "unsupported". */
+function probed(context: CheckContext, probe: () => number, unsupportedFix: string, needsNetAdmin = false): Finding {
   // The fix is the blocking row's; pointing there keeps one cause from reading as many.
   if (!context.addonLoaded) return notOk('not probed: the native addon does not load', 'npm run build');
   if (context.bpfSyscall !== 1) return notOk('not probed: bpf() is not usable', 'fix the bpf() syscall row first');
+  if (needsNetAdmin && !netAdminCapability(privilegeFacts()).ok) return notOk('not probed: CAP_NET_ADMIN is missing, which this type needs', 'fix the CAP_NET_ADMIN row first');
   const result = probe();
   return result === 1 ? ok(describeProbe(result)) : notOk(describeProbe(result), unsupportedFix);
 }
 
-function programCheck(section: string, required: boolean, purpose: string, config: string): CheckDefinition {
+/** `netAdmin`: a networking type (the kernel's is_net_admin_prog_type and sock map types), which needs CAP_NET_ADMIN besides CAP_BPF. */
+function programCheck(section: string, required: boolean, purpose: string, config: string, netAdmin: boolean): CheckDefinition {
   return {
     id: `program-${section.replace(/[/_]/g, '-')}`,
     name: `program ${section}`,
     required,
     run: (context) => {
-      const found = probed(context, () => probeProgram(section), `a kernel built with ${config}=y`);
+      const found = probed(context, () => probeProgram(section), `a kernel built with ${config}=y`, netAdmin);
       return { ...found, detail: `${found.detail} (${purpose})` };
     },
   };
 }
 
-function mapCheck(name: string, type: number, required: boolean, purpose: string, config: string): CheckDefinition {
+function mapCheck(name: string, type: number, required: boolean, purpose: string, config: string, netAdmin = false): CheckDefinition {
   return {
     id: `map-${name.replace(/_/g, '-')}`,
     name: `map ${name}`,
     required,
     run: (context) => {
-      const found = probed(context, () => probeMap(type), `a kernel built with ${config}=y`);
+      const found = probed(context, () => probeMap(type), `a kernel built with ${config}=y`, netAdmin);
       return { ...found, detail: `${found.detail} (${purpose})` };
     },
   };
@@ -117,9 +131,10 @@ export const checks: CheckDefinition[] = [
       );
     },
   },
-  capabilityCheck('BPF', true, 'to load programs and create maps'),
-  capabilityCheck('NET_ADMIN', true, 'to load and attach networking programs'),
-  capabilityCheck('SYS_ADMIN', true, 'for mounts, namespaces and reading programs by id'),
+  // What the agent needs, as its DaemonSet grants it: CAP_SYS_ADMIN is only ever an alternative.
+  requiredCapability('BPF', bpfCapability),
+  requiredCapability('NET_ADMIN', netAdminCapability),
+  requiredCapability('SYS_RESOURCE', sysResourceCapability),
   capabilityCheck('PERFMON', false, 'only by tracing-style helpers such as bpf_probe_read_kernel'),
   {
     id: 'native-addon',
@@ -146,15 +161,15 @@ export const checks: CheckDefinition[] = [
       return notOk(`${why}; no privilege, or a seccomp profile blocks bpf()`, privilegeFix);
     },
   },
-  programCheck('cgroup/connect4', true, 'redirects connects to the proxy', 'CONFIG_CGROUP_BPF'),
-  programCheck('sockops', true, 'hands the original destination to the proxy', 'CONFIG_CGROUP_BPF'),
-  programCheck('cgroup_skb/ingress', true, 'STRICT mode drops plaintext inbound', 'CONFIG_CGROUP_BPF'),
-  programCheck('sk_msg', false, 'socket-to-socket fast path', 'CONFIG_BPF_STREAM_PARSER'),
+  programCheck('cgroup/connect4', true, 'redirects connects to the proxy', 'CONFIG_CGROUP_BPF', true),
+  programCheck('sockops', true, 'hands the original destination to the proxy', 'CONFIG_CGROUP_BPF', true),
+  programCheck('cgroup_skb/ingress', true, 'STRICT mode drops plaintext inbound', 'CONFIG_CGROUP_BPF', false),
+  programCheck('sk_msg', false, 'socket-to-socket fast path', 'CONFIG_BPF_STREAM_PARSER', true),
   mapCheck('hash', MapType.hash, true, 'mesh_dst: meshed destinations', 'CONFIG_BPF_SYSCALL'),
   mapCheck('array', MapType.array, true, 'proxy_addr: where connects go', 'CONFIG_BPF_SYSCALL'),
   mapCheck('lru_hash', MapType.lruHash, true, 'cookie_orig_dst, pair_orig_dst: original destinations', 'CONFIG_BPF_SYSCALL'),
   mapCheck('percpu_array', MapType.percpuArray, true, 'stats: datapath counters', 'CONFIG_BPF_SYSCALL'),
-  mapCheck('sockhash', MapType.sockhash, false, 'socket-to-socket fast path', 'CONFIG_BPF_STREAM_PARSER'),
+  mapCheck('sockhash', MapType.sockhash, false, 'socket-to-socket fast path', 'CONFIG_BPF_STREAM_PARSER', true),
   {
     id: 'btf',
     name: 'kernel BTF',

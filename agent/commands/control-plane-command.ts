@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { directorySource, runControlPlane, type ConfigSource } from '../../control-plane/app.js';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { caRootConfigMapName, KubeCaRootConfigMap } from '../../control-plane/ca/kube-ca-root-config-map.js';
 import { KubeSecretCaStore } from '../../control-plane/ca/kube-secret-ca-store.js';
 import { meshCaDefaults, type MeshCaOptions } from '../../control-plane/ca/mesh-ca.js';
 import { TokenReviewAuthenticator } from '../../control-plane/ca/token-review-authenticator.js';
@@ -34,19 +35,22 @@ function collect(value: string, previous: string[]): string[] {
 
 /**
  * The CA and node-authentication flags -> MeshCaOptions. With the Kubernetes
- * source, Weft's own root is kept in a Secret and agents may authenticate
- * with service-account tokens (TokenReview), through the source's KubeConfig.
+ * source, Weft's own root is kept in a Secret, the trust bundle is published
+ * for agents in a ConfigMap, and agents may authenticate with
+ * service-account tokens (TokenReview), through the source's KubeConfig.
  */
 function securityOptions(flags: Record<string, any>, kubeConfig: KubeConfig | undefined): MeshCaOptions {
   if (Boolean(flags.caCert) !== Boolean(flags.caKey)) throw new InvalidArgumentError('--ca-cert and --ca-key go together');
   if (flags.caBundle && !flags.caCert) throw new InvalidArgumentError('--ca-bundle goes with --ca-cert and --ca-key');
-  if (!kubeConfig && (flags.caSecret || flags.agentServiceAccount || flags.tokenAudience)) {
-    throw new InvalidArgumentError('--ca-secret, --agent-service-account and --token-audience go with --kubernetes');
+  if (!kubeConfig && (flags.caSecret || flags.caRootConfigmap || flags.agentServiceAccount || flags.tokenAudience)) {
+    throw new InvalidArgumentError('--ca-secret, --ca-root-configmap, --agent-service-account and --token-audience go with --kubernetes');
   }
   const secret = namespacedName(flags.caSecret ?? 'weft-system/weft-ca');
+  const rootConfigMap = namespacedName(flags.caRootConfigmap ?? `${secret.namespace}/${caRootConfigMapName}`);
   const kubernetes = kubeConfig
     ? {
         store: new KubeSecretCaStore(kubeConfig, secret.namespace, secret.name),
+        trustBundlePublisher: new KubeCaRootConfigMap(kubeConfig, rootConfigMap.namespace, rootConfigMap.name),
         kubernetesAuth: () =>
           new TokenReviewAuthenticator({
             kubeConfig,
@@ -82,6 +86,7 @@ export function registerControlPlaneCommand(program: Command): void {
     .option('--ca-bundle <file>', "with --ca-cert: the roots (PEM), when the chain file does not end in the root")
     .option('--node-auth <mode>', `agent authentication: ${nodeAuthModes.join('|')}; auto is token when the state dir has node tokens, else none on a unix socket and token (kubernetes with --kubernetes) on TCP`, nodeAuthMode, 'auto')
     .option('--ca-secret <namespace/name>', 'with --kubernetes: the Secret holding Weft\'s own root (default: weft-system/weft-ca)')
+    .option('--ca-root-configmap <namespace/name>', "with --kubernetes: the ConfigMap where the CA's root certificate is published for agents, key ca-cert.pem (default: the CA Secret's namespace/weft-ca-root)")
     .option('--agent-service-account <namespace/name>', 'with --kubernetes and --node-auth kubernetes: the agents\' service account (default: weft-system/weft-agent)')
     .option('--token-audience <audience>', 'with --node-auth kubernetes: the audience of agent tokens (default: weft)')
     .addOption(

@@ -6,6 +6,8 @@
  * tells the loser to read the winner's root.
  *
  * The control plane's service account needs get and create on that Secret.
+ * Nothing but the control plane reads it: agents get the root certificate
+ * from the weft-ca-root ConfigMap (kube-ca-root-config-map.ts).
  */
 import { ApiException, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { CaKubernetesError, CaMaterialError } from './ca-errors.js';

@@ -23,6 +23,7 @@ import { CertificateAuthority } from './certificate-authority.js';
 import { certificatesHandlers } from './certificates-service.js';
 import { certificatesV1 } from './certificates-proto.js';
 import { FileCaStore } from './file-ca-store.js';
+import type { TrustBundlePublisher } from './kube-ca-root-config-map.js';
 import { NoNodeAuthenticator, type NodeAuthenticator, type NodeAuthMode } from './node-authenticator.js';
 import { NodeTokenAuthenticator } from './node-token-authenticator.js';
 import { NodeTokenFile } from './node-tokens.js';
@@ -51,6 +52,12 @@ export interface MeshCaOptions {
   operatorCa?: OperatorCaFiles;
   /** Where Weft's own root is kept; default: files in stateDir. */
   store?: CaStore;
+  /**
+   * Where agents read the trust bundle from (Kubernetes: the weft-ca-root
+   * ConfigMap), written at every start once the CA is loaded or created,
+   * whether it is Weft's own root or an operator's.
+   */
+  trustBundlePublisher?: TrustBundlePublisher;
   nodeAuth: NodeAuthMode | 'auto';
   /** Builds the `kubernetes` authenticator (TokenReview); absent without a Kubernetes API. */
   kubernetesAuth?: () => NodeAuthenticator;
@@ -94,6 +101,11 @@ export async function startMeshCa(options: MeshCaOptions, listen: string, log: L
     ? await readOperatorCa(options.operatorCa)
     : (await loadOrCreateRoot(options.store ?? new FileCaStore(options.stateDir), log)).material;
   const ca = await CertificateAuthority.open(material, { trustDomain: options.trustDomain, workloadTtlMs: options.workloadTtlMs, log });
+  if (options.trustBundlePublisher) {
+    // Before serving: an agent that mounts it must find the root this control plane's TLS chains to.
+    const outcome = await options.trustBundlePublisher.publish(ca.trustBundlePem);
+    log.info({ to: options.trustBundlePublisher.description, outcome }, 'trust bundle published for agents');
+  }
 
   const mode = await resolveNodeAuthMode(options, listen);
   let auth: NodeAuthenticator;

@@ -37,3 +37,13 @@ export interface ServicePort {
 export interface Service extends ApiObject {
   spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; selector?: Record<string, string>; ports?: ServicePort[] };
 }
+
+export interface NodeAddress {
+  /** InternalIP, ExternalIP, Hostname, InternalDNS, ExternalDNS. */
+  type?: string;
+  address?: string;
+}
+
+export interface Node extends ApiObject {
+  status?: { addresses?: NodeAddress[] };
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KubernetesApiError } from '../../agent/errors.js';
-import { customResource, namespace, pod, service } from '../../test/kube-standin/fixtures.js';
+import { customResource, namespace, node, pod, service } from '../../test/kube-standin/fixtures.js';
 import { KubeStandin } from '../../test/kube-standin/kube-standin.js';
 import { status } from '../../test/kube-standin/status.js';
 import { loadKubeConfig } from './kubernetes-kubeconfig.js';
@@ -20,6 +20,7 @@ describe('kubernetes lister', () => {
     standin.put(namespace('shop', { 'weft.dev/mesh': 'enabled' }));
     standin.put(service({ name: 'reviews', namespace: 'shop', clusterIP: '10.96.0.20', selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080, targetPort: 'http' }] }));
     standin.put(pod({ name: 'reviews-0', namespace: 'shop', labels: { app: 'reviews' }, node: 'node-1', ip: '10.244.1.12' }));
+    standin.put(node({ name: 'node-1', internalIP: '192.168.0.11' }));
     standin.put(customResource('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'reviews', { parentRefs: [{ group: '', kind: 'Service', name: 'reviews' }] }));
     apis = makeApis(loadKubeConfig({ server: standin.url }), { signal: stop.signal });
   });
@@ -29,7 +30,7 @@ describe('kubernetes lister', () => {
   });
 
   it('hands over the JSON the server sent, not client-node model classes with Date timestamps', async () => {
-    for (const [kind, path] of [['Namespace', '/api/v1/namespaces'], ['Service', '/api/v1/services'], ['Pod', '/api/v1/pods'], ['HTTPRoute', '/apis/gateway.networking.k8s.io/v1/httproutes']] as const) {
+    for (const [kind, path] of [['Namespace', '/api/v1/namespaces'], ['Service', '/api/v1/services'], ['Pod', '/api/v1/pods'], ['Node', '/api/v1/nodes'], ['HTTPRoute', '/apis/gateway.networking.k8s.io/v1/httproutes']] as const) {
       const wire = (await (await fetch(`${standin.url}${path}`)).json()) as { metadata: { resourceVersion: string }; items: unknown[] };
       const listed = await makeLister(resource(kind), apis)();
       assert.equal(listed.metadata?.resourceVersion, wire.metadata.resourceVersion, kind);

@@ -1,6 +1,6 @@
 /**
  * The list half of list+watch, through client-node's generated clients:
- * CoreV1Api for Namespaces, Services and Pods, CustomObjectsApi for the
+ * CoreV1Api for Namespaces, Services, Pods and Nodes, CustomObjectsApi for the
  * route and policy CRDs. Lists are paged (`limit`/`continue`); every page
  * request is aborted when the source stops or after a timeout (client-node
  * sets none), and a failed one is a KubernetesApiError carrying the v1
@@ -97,6 +97,8 @@ function pagesOf(resource: WatchedResource, apis: KubernetesApis): (request: Pag
       return typedPages((request) => core.listServiceForAllNamespaces(request));
     case 'Pod':
       return typedPages((request) => core.listPodForAllNamespaces(request));
+    case 'Node':
+      return typedPages((request) => core.listNode(request));
     default: {
       const { group, version, plural } = resource;
       return async (request) => {

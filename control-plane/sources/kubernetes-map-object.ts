@@ -43,6 +43,9 @@ export function mapObject(resource: WatchedResource, object: ApiObject, namespac
       return mapService(object as Service);
     case 'Pod':
       return mapPod(object as Pod, namespaces.get(object.metadata?.namespace ?? 'default'));
+    case 'Node':
+      // Nodes are addresses, not manifests: kubernetes-map-node.ts.
+      return { skipped: 'a Node is read for its address only' };
     default:
       return passThrough(resource, object);
   }

@@ -1,10 +1,11 @@
 /** API objects -> manifests -> the model: what is left out, who is meshed, and how issues name API fields. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pod, service } from '../../test/kube-standin/fixtures.js';
+import { node, pod, service } from '../../test/kube-standin/fixtures.js';
 import { formatIssue } from '../model/index.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { isSkipped, type MappedObject, type MappingResult } from './kubernetes-mapped-object.js';
+import { mapNode, mapNodes } from './kubernetes-map-node.js';
 import { mapObject } from './kubernetes-map-object.js';
 import { mapPod } from './kubernetes-map-pod.js';
 import { mapService } from './kubernetes-map-service.js';
@@ -87,6 +88,39 @@ describe('mapService', () => {
     const dual = service({ ...base, clusterIP: 'fd00::10', ports: [{ port: 80 }] }) as unknown as { spec: Record<string, unknown> };
     dual.spec.clusterIPs = ['fd00::10', '10.96.0.5'];
     assert.equal(spec(mapService(asApi(dual))).clusterIP, '10.96.0.5');
+  });
+});
+
+describe('mapNode', () => {
+  it('takes the first IPv4 InternalIP: the address the agent on that node binds', () => {
+    assert.deepEqual(mapNode(asApi(node({ name: 'node-1', internalIP: '192.168.0.11' }))), {
+      name: 'node-1',
+      ip: '192.168.0.11',
+      source: { file: 'kubernetes:Node/node-1', document: 0 },
+    });
+    // Dual-stack with IPv6 first, and an ExternalIP before the InternalIPs: neither is taken.
+    const dual = node({
+      name: 'node-2',
+      internalIP: '192.168.0.12',
+      otherAddresses: [{ type: 'ExternalIP', address: '203.0.113.12' }, { type: 'InternalIP', address: 'fd00::12' }],
+    });
+    assert.equal((mapNode(asApi(dual)) as { ip: string }).ip, '192.168.0.12');
+  });
+
+  it('leaves out a Node with no IPv4 InternalIP, and is never a manifest', () => {
+    assert.deepEqual(mapNode(asApi(node({ name: 'fresh' }))), { skipped: 'no InternalIP yet' });
+    assert.deepEqual(mapNode(asApi(node({ name: 'v6', otherAddresses: [{ type: 'InternalIP', address: 'fd00::1' }] }))), { skipped: 'no IPv4 InternalIP' });
+    const external = node({ name: 'cloud', otherAddresses: [{ type: 'ExternalIP', address: '203.0.113.5' }] });
+    assert.deepEqual(mapNode(asApi(external)), { skipped: 'no InternalIP yet' });
+    const resource = watchedResources.find((candidate) => candidate.kind === 'Node')!;
+    assert.equal(resource.path, '/api/v1/nodes');
+    assert.ok(isSkipped(mapObject(resource, asApi(node({ name: 'node-1', internalIP: '192.168.0.11' })), new Map())));
+  });
+
+  it('lists the mapped nodes by name and counts the rest', () => {
+    const result = mapNodes(asApi([node({ name: 'node-b', internalIP: '10.0.0.2' }), node({ name: 'node-a', internalIP: '10.0.0.1' }), node({ name: 'node-c' })]));
+    assert.deepEqual(result.nodes.map((n) => [n.name, n.ip]), [['node-a', '10.0.0.1'], ['node-b', '10.0.0.2']]);
+    assert.equal(result.skipped, 1);
   });
 });
 

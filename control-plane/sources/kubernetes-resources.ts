@@ -2,8 +2,10 @@
  * The resource types the Kubernetes source watches, cluster-wide. Routes and
  * policies are custom resources whose CRDs may not be installed: their
  * absence is not an error (the mesh simply has none), the others' is.
+ * Nodes are read for their addresses only (kubernetes-map-node.ts): they
+ * are not manifests, and become the config's `nodes`.
  */
-export type WatchedKind = 'Namespace' | 'Service' | 'Pod' | 'HTTPRoute' | 'GRPCRoute' | 'AuthorizationPolicy' | 'PeerAuthentication';
+export type WatchedKind = 'Namespace' | 'Service' | 'Pod' | 'Node' | 'HTTPRoute' | 'GRPCRoute' | 'AuthorizationPolicy' | 'PeerAuthentication';
 
 export interface WatchedResource {
   kind: WatchedKind;
@@ -43,6 +45,7 @@ export const watchedResources: readonly WatchedResource[] = [
   core('Namespace', 'namespaces'),
   core('Service', 'services'),
   core('Pod', 'pods'),
+  core('Node', 'nodes'),
   custom('HTTPRoute', 'gateway.networking.k8s.io', 'v1', 'httproutes'),
   custom('GRPCRoute', 'gateway.networking.k8s.io', 'v1', 'grpcroutes'),
   custom('AuthorizationPolicy', 'weft.dev', 'v1alpha1', 'authorizationpolicies'),

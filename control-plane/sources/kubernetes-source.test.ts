@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubernetesSourceError } from '../../agent/errors.js';
 import { logger } from '../../agent/log.js';
-import { namespace, pod, service } from '../../test/kube-standin/fixtures.js';
+import { namespace, node, pod, service } from '../../test/kube-standin/fixtures.js';
 import { KubeStandin } from '../../test/kube-standin/kube-standin.js';
 import { status } from '../../test/kube-standin/status.js';
 import { twinApiObjects, twinManifests } from '../../test/kube-standin/twin-cluster.js';
 import { waitFor } from '../../test/kube-standin/wait-for.js';
 import { formatIssue, type LoadResult, type MeshConfig } from '../model/index.js';
 import { loadConfigDir } from './file-source.js';
+import { watchedResources } from './kubernetes-resources.js';
 import { KubernetesSource, type KubernetesSourceOptions } from './kubernetes-source.js';
 
 const log = logger('kubernetes-source-test');
@@ -197,12 +198,52 @@ describe('KubernetesSource: following the cluster', () => {
   });
 });
 
+describe('KubernetesSource: node addresses from Node objects', () => {
+  const addresses = (result: LoadResult) => result.config.nodes.map((n) => `${n.name}=${n.ip}`);
+
+  it('lists every Node\'s InternalIP with no agent anywhere, and follows adds, address changes and deletions', async () => {
+    const standin = await KubeStandin.start();
+    try {
+      standin.put(node({ name: 'node-2', internalIP: '192.168.0.12' }));
+      standin.put(node({ name: 'node-1', internalIP: '192.168.0.11', otherAddresses: [{ type: 'InternalIP', address: 'fd00::11' }] }));
+      standin.put(node({ name: 'joining' })); // registered, addresses not reported yet
+      const source = await startSource(standin);
+      try {
+        assert.deepEqual(addresses(source.current()), ['node-1=192.168.0.11', 'node-2=192.168.0.12']);
+        assert.equal(source.current().config.nodes[0]?.source.file, 'kubernetes:Node/node-1');
+        assert.deepEqual(source.current().issues, [], 'a Node is not a manifest: nothing to report');
+
+        standin.put(node({ name: 'joining', internalIP: '192.168.0.13' }));
+        await waitFor('the node that got its address', () => addresses(source.current()).includes('joining=192.168.0.13'));
+        standin.put(node({ name: 'node-2', internalIP: '192.168.0.22' }));
+        await waitFor('the new address', () => addresses(source.current()).includes('node-2=192.168.0.22'));
+        standin.delete(node({ name: 'node-1' }));
+        await waitFor('the deleted node', () => !addresses(source.current()).some((entry) => entry.startsWith('node-1=')));
+        assert.deepEqual(addresses(source.current()), ['joining=192.168.0.13', 'node-2=192.168.0.22']);
+
+        // Resumed after dropped watches and relisted after 410, like every other resource.
+        standin.dropWatches({ abrupt: true });
+        standin.delete(node({ name: 'joining' }));
+        standin.compact();
+        await waitFor('the deletion made in the gap', () => !addresses(source.current()).some((entry) => entry.startsWith('joining=')));
+        assert.ok(source.stats().resources.Node.lists >= 2, 'relisted');
+      } finally {
+        await source.stop();
+      }
+      const listed = standin.requestsFor('/api/v1/nodes', false);
+      assert.ok(listed.length > 0 && standin.requestsFor('/api/v1/nodes', true).length > 0, 'nodes are listed and watched');
+    } finally {
+      await standin.close();
+    }
+  });
+});
+
 describe('KubernetesSource: failures client-node leaves to its user', () => {
   const reviews = (name: string, ip: string) => pod({ name, namespace: 'shop', labels: { app: 'reviews' }, node: 'node-1', ip });
   /** Started, and every watch open at the server (start() resolves on the lists; the watches follow). */
   const watching = async (standin: KubeStandin) => {
     const source = await startSource(standin);
-    await waitFor('seven watches', () => standin.openWatches === 7);
+    await waitFor('a watch per resource', () => standin.openWatches === watchedResources.length);
     return source;
   };
 

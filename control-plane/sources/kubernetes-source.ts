@@ -3,7 +3,9 @@
  * GRPCRoutes, AuthorizationPolicies and PeerAuthentications, listed and
  * watched across the cluster (one ResourceInformer each, over
  * @kubernetes/client-node's ListWatch), mapped to manifests and built into
- * the same LoadResult the directory source produces. Every change to a
+ * the same LoadResult the directory source produces; and Nodes, whose
+ * addresses become the config's `nodes` (a directory has none: there the
+ * control plane learns nodes from its agents only). Every change to a
  * cached object schedules a rebuild, debounced so that a burst (a rollout,
  * a relist) is one rebuild; `change` is emitted only when the result differs
  * from the last one.
@@ -21,7 +23,9 @@ import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { type InformerState, type InformerStats, ResourceInformer } from './kubernetes-informer.js';
 import { type KubeConfigOptions, loadKubeConfig } from './kubernetes-kubeconfig.js';
 import { type KubernetesApis, makeApis, makeLister } from './kubernetes-lister.js';
+import type { Node } from './kubernetes-api-object.js';
 import { isSkipped, type MappedObject } from './kubernetes-mapped-object.js';
+import { mapNodes } from './kubernetes-map-node.js';
 import { mapObject } from './kubernetes-map-object.js';
 import { type WatchedKind, watchedResources } from './kubernetes-resources.js';
 
@@ -143,6 +147,7 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
         server: this.server,
         ms: Date.now() - started,
         services: config.services.length,
+        nodes: config.nodes.length,
         workloads: config.workloads.length,
         issues: issues.length,
         notInstalled: this.#informers.filter((informer) => informer.state === 'absent').map((informer) => informer.resource.kind),
@@ -214,15 +219,18 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
     const mapped: MappedObject[] = [];
     let skipped = 0;
     for (const informer of this.#informers) {
+      if (informer.resource.kind === 'Node') continue; // not a manifest: an address, below
       for (const object of informer.objects()) {
         const result = mapObject(informer.resource, object, namespaces);
         if (isSkipped(result)) skipped++;
         else mapped.push(result);
       }
     }
-    const result = this.#builder.build(mapped);
+    const built = this.#builder.build(mapped);
+    const nodes = mapNodes((byKind.get('Node')?.objects() ?? []) as readonly Node[]);
+    const result: LoadResult = { ...built, config: { ...built.config, nodes: nodes.nodes } };
     const text = JSON.stringify(result);
-    this.#log.debug({ objects: mapped.length, skipped, issues: result.issues.length }, 'rebuilt');
+    this.#log.debug({ objects: mapped.length, skipped: skipped + nodes.skipped, nodes: nodes.nodes.length, issues: result.issues.length }, 'rebuilt');
     if (text === this.#currentText) return;
     const first = this.#current === undefined;
     this.#current = result;

@@ -4,11 +4,11 @@
  * the API stand-in (no API server runs here), and an agent on a testbed
  * node with its DaemonSet's args, env, capabilities and the files its
  * volumes would hold: the projected token (a TokenReview says whose it is)
- * and the root certificate projected from the CA Secret the control plane
- * made. Every API request the control plane makes must be allowed by the
+ * and the root certificate from the ConfigMap the control plane published
+ * it in. Every API request the control plane makes must be allowed by the
  * rendered RBAC, and every grant must be used. Then a second replica must
- * serve under the same root, and the uninstall DaemonSet's cleanup must
- * leave nothing in bpffs.
+ * serve under the same root (and put a stale ConfigMap right), and the
+ * uninstall DaemonSet's cleanup must leave nothing in bpffs.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -23,7 +23,9 @@ import { CaClient } from '../../agent/identity/ca-client.js';
 import { ControlPlaneChannel } from '../../agent/identity/control-plane-channel.js';
 import { CaRequestError } from '../../agent/identity/identity-errors.js';
 import { installRoot } from '../../agent/paths.js';
+import { caRootConfigMapKey } from '../../control-plane/ca/kube-ca-root-config-map.js';
 import { secretCertKey, secretKeyKey } from '../../control-plane/ca/kube-secret-ca-store.js';
+import { generateRootCa } from '../../control-plane/ca/root-ca.js';
 import { namespace as namespaceFixture } from '../kube-standin/fixtures.js';
 import type { KubeObject as StandinObject } from '../kube-standin/kube-object.js';
 import { KubeStandin } from '../kube-standin/kube-standin.js';
@@ -45,6 +47,7 @@ const dialled = flag(agentContainer.args, '--control-plane');
 const dialledHost = dialled.slice(0, dialled.lastIndexOf(':'));
 const dialledPort = dialled.slice(dialled.lastIndexOf(':') + 1);
 const [caNamespace, caSecret] = flag(controlPlaneContainer.args, '--ca-secret').split('/') as [string, string];
+const [rootNamespace, rootConfigMap] = flag(controlPlaneContainer.args, '--ca-root-configmap').split('/') as [string, string];
 
 interface Access {
   group: string;
@@ -59,7 +62,7 @@ function accessOf(request: { method: string; path: string; query: Record<string,
   const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(request.path);
   if (!match) throw new Error(`${request.method} ${request.path}: not a resource path`);
   const [, , group = '', , namespace, resource, name] = match;
-  const verb = request.method === 'POST' ? 'create' : request.query.watch === 'true' ? 'watch' : name ? 'get' : 'list';
+  const verb = request.method === 'POST' ? 'create' : request.method === 'PUT' ? 'update' : request.query.watch === 'true' ? 'watch' : name ? 'get' : 'list';
   return { group, resource: resource!, verb, namespace, name };
 }
 
@@ -140,13 +143,17 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
-  test('the control plane starts as its Deployment runs it (its uid, no capabilities, no_new_privs) and makes the CA Secret', async () => {
+  const rootPublished = () => (standin.store.get(typeAtPath('', 'v1', 'configmaps')!, rootNamespace, rootConfigMap) as any)?.data as Record<string, string> | undefined;
+
+  test('the control plane starts as its Deployment runs it (its uid, no capabilities, no_new_privs), makes the CA Secret and publishes its root', async () => {
     const replica = await startReplica();
     const secret = standin.store.get(typeAtPath('', 'v1', 'secrets')!, caNamespace, caSecret);
     assert.ok(secret, `no Secret ${caNamespace}/${caSecret}`);
     const data = (secret as any).data as Record<string, string>;
     assert.match(Buffer.from(data[secretCertKey]!, 'base64').toString(), /BEGIN CERTIFICATE/);
     assert.match(Buffer.from(data[secretKeyKey]!, 'base64').toString(), /PRIVATE KEY/);
+    // The root alone, where agents mount it from.
+    assert.deepEqual(rootPublished(), { [caRootConfigMapKey]: Buffer.from(data[secretCertKey]!, 'base64').toString() });
     // testbed sh and setpriv exec in turn: the pid is the control plane's node process.
     const status = readFileSync(`/proc/${replica.pid}/status`, 'utf8');
     assert.match(status, new RegExp(`^Uid:\\s+${deploymentPod.securityContext.runAsUser}\\s`, 'm'));
@@ -170,17 +177,18 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
     const forwarder = testbed.spawnInNode('node-1', [process.execPath, join(installRoot, 'dist', 'test', 'deploy', 'tcp-to-unix.js'), '127.0.0.1', dialledPort, socket]);
     await testbed.waitForLog(forwarder, (line) => line.msg === 'forwarding', 5_000);
 
-    // The volumes as the kubelet fills them: the projected token, and only the certificate key of the CA Secret.
+    // The volumes as the kubelet fills them: the projected token, and the root from the ConfigMap the control plane published.
     const tokenDir = join(testbed.runDir, 'token');
     const caDir = join(testbed.runDir, 'mesh-ca');
     const mountPath = (volume: string) => agentContainer.volumeMounts.find((m: any) => m.name === volume).mountPath as string;
     const tokenVolume = agentPod.volumes.find((v: any) => v.projected);
-    const caVolume = agentPod.volumes.find((v: any) => v.secret);
+    const caVolume = agentPod.volumes.find((v: any) => v.configMap);
     mkdirSync(tokenDir);
     mkdirSync(caDir);
     writeFileSync(join(tokenDir, tokenVolume.projected.sources[0].serviceAccountToken.path), token);
-    const secret = standin.store.get(typeAtPath('', 'v1', 'secrets')!, caNamespace, caVolume.secret.secretName) as any;
-    for (const item of caVolume.secret.items) writeFileSync(join(caDir, item.path), Buffer.from(secret.data[item.key], 'base64'));
+    const configMap = standin.store.get(typeAtPath('', 'v1', 'configmaps')!, caNamespace, caVolume.configMap.name) as any;
+    assert.ok(configMap, `no ConfigMap ${caNamespace}/${caVolume.configMap.name} for the agent to mount`);
+    for (const item of caVolume.configMap.items) writeFileSync(join(caDir, item.path), configMap.data[item.key]);
 
     const node = testbed.node('node-1');
     const env = containerEnv(agentContainer, { 'spec.nodeName': node.name, 'status.hostIP': node.ip });
@@ -203,12 +211,17 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
     assert.equal(ready.stdout, '200');
   });
 
-  test('a second replica with the same args signs with the same root; it accepts the agent\'s token and refuses others', async () => {
+  test('a second replica with the same args signs with the same root and puts a stale root ConfigMap right; it accepts the agent\'s token and refuses others', async () => {
     const secrets = () => standin.store.list(typeAtPath('', 'v1', 'secrets')!).length;
     const before = secrets();
+    const bundle = readFileSync(join(testbed.runDir, 'mesh-ca', caRootConfigMapKey), 'utf8');
+    // A root that is not the CA's (left from an earlier install, or edited by hand): agents would refuse the control plane.
+    const stale = structuredClone(standin.store.get(typeAtPath('', 'v1', 'configmaps')!, rootNamespace, rootConfigMap)!);
+    stale.data = { [caRootConfigMapKey]: (await generateRootCa('stale')).certChainPem };
+    standin.put(stale);
     const second = await startReplica();
     assert.equal(secrets(), before, 'no second CA');
-    const bundle = readFileSync(join(testbed.runDir, 'mesh-ca', secretCertKey), 'utf8');
+    assert.deepEqual(rootPublished(), { [caRootConfigMapKey]: bundle }, 'the CA\'s root again');
     // Other tokens the API server knows: another service account's, and the agent's for another audience.
     standin.tokenReviews.set('shop-default-token', { username: 'system:serviceaccount:shop:default', audiences: ['weft'], extra: { 'authentication.kubernetes.io/node-name': ['node-1'] } });
     standin.tokenReviews.set('api-audience-token', { ...standin.tokenReviews.get(token)!, audiences: ['https://kubernetes.default.svc'] });

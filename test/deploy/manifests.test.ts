@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { agentDefaults } from '../../agent/config.js';
-import { secretCertKey } from '../../control-plane/ca/kube-secret-ca-store.js';
+import { caRootConfigMapKey } from '../../control-plane/ca/kube-ca-root-config-map.js';
 import { MESH_LABEL } from '../../control-plane/model/document-checks.js';
 import { watchedResources } from '../../control-plane/sources/kubernetes-resources.js';
 import { kubernetesSchemaProblems } from './kubernetes-schemas.js';
@@ -104,12 +104,16 @@ describe('RBAC is least privilege', () => {
     assert.ok(clusterRole.rules.every((rule: any) => rule.resourceNames === undefined && !rule.verbs.includes('*') && !rule.resources.includes('*')));
   });
 
-  test('the CA Role reads one Secret by name, the one --ca-secret names, and can create only in weft-system', () => {
+  test('the CA Role reads one Secret and reads and updates one ConfigMap by name, the ones the flags name, and can create only in weft-system', () => {
     const [secretNamespace, secretName] = flag(controlPlane.args, '--ca-secret').split('/');
+    const [configMapNamespace, configMapName] = flag(controlPlane.args, '--ca-root-configmap').split('/');
     assert.equal(role.metadata.namespace, secretNamespace);
+    assert.equal(configMapNamespace, secretNamespace);
     assert.deepEqual(role.rules, [
       { apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: [configMapName], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
     ]);
   });
 
@@ -157,12 +161,15 @@ describe('the control plane and the agent are wired to each other', () => {
     assert.equal(podSpec(daemonSet).automountServiceAccountToken, false);
   });
 
-  test('the agent\'s trust bundle is the root certificate of the CA Secret, and only that', () => {
+  test('the agent\'s trust bundle is the root certificate the control plane publishes in its ConfigMap; no agent volume is a Secret', () => {
     const caFile = flag(agent.args, '--control-plane-ca');
     const mount = agent.volumeMounts.find((m: { mountPath: string }) => caFile.startsWith(`${m.mountPath}/`));
     const volume = podSpec(daemonSet).volumes.find((v: { name: string }) => v.name === mount.name);
-    assert.equal(`${namespace}/${volume.secret.secretName}`, flag(controlPlane.args, '--ca-secret'));
-    assert.deepEqual(volume.secret.items, [{ key: secretCertKey, path: caFile.slice(mount.mountPath.length + 1) }]);
+    assert.equal(`${namespace}/${volume.configMap.name}`, flag(controlPlane.args, '--ca-root-configmap'));
+    assert.deepEqual(volume.configMap.items, [{ key: caRootConfigMapKey, path: caFile.slice(mount.mountPath.length + 1) }]);
+    // The kubelet fetches a Secret whole to project any key of it: the CA key must not reach a node.
+    const secretSources = podSpec(daemonSet).volumes.flatMap((v: any) => [v.secret, ...(v.projected?.sources ?? []).map((source: any) => source.secret)]).filter(Boolean);
+    assert.deepEqual(secretSources, []);
   });
 });
 

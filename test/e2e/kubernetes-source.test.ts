@@ -5,6 +5,11 @@
  * Agents' discovery clients for every node must receive exactly the same
  * config from both — at the start, after a change, after every watch is
  * dropped, and after a compaction forces 410 Gone and a relist.
+ *
+ * Then two `--kubernetes` replicas on one cluster, as the Deployment runs
+ * them: each node's agent connected to one of them must still be told every
+ * other node's tunnel address (from the Node objects), and both replicas
+ * must publish the same CA root for agents in the weft-ca-root ConfigMap.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,8 +21,11 @@ import type { MeshConfig } from '../../control-plane/model/types.js';
 import { logger } from '../../agent/log.js';
 import { installRoot } from '../../agent/paths.js';
 import { XdsClient } from '../../agent/xds/xds-client.js';
-import { pod } from '../kube-standin/fixtures.js';
+import { caRootConfigMapKey, caRootConfigMapName } from '../../control-plane/ca/kube-ca-root-config-map.js';
+import { secretCertKey } from '../../control-plane/ca/kube-secret-ca-store.js';
+import { node } from '../kube-standin/fixtures.js';
 import { KubeStandin } from '../kube-standin/kube-standin.js';
+import { typeAtPath } from '../kube-standin/resource-types.js';
 import { twinApiObjects, twinManifests } from '../kube-standin/twin-cluster.js';
 import { newRunPrefix } from '../testbed/run-prefix.js';
 
@@ -141,5 +149,78 @@ describe('Kubernetes source: the same agent config as the YAML directory', { tim
     const node1 = ((await converged('after 410', (config) => !config.services.some((s) => s.name === 'ratings'))) as MeshConfig[][])[0]![0]!;
     assert.equal(node1.services.some((s) => s.name === 'ratings'), false);
     assert.ok(standin.requestsFor(servicePath, false).length > listsBefore, 'the source listed Services again after the 410');
+  });
+});
+
+describe('Kubernetes source: two replicas, each node\'s agent on one of them', { timeout: 120_000 }, () => {
+  let standin: KubeStandin;
+  const children: ChildProcess[] = [];
+  const clients = new Map<string, XdsClient>();
+  const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
+  const addresses = (name: string) => (clients.get(name)?.config?.nodes ?? []).map((n) => `${n.name}=${n.ip}`).sort().join(' ');
+
+  /** Waits (bounded) until each client's config lists exactly these node addresses. */
+  async function served(what: string, expected: Record<string, string>) {
+    for (let i = 0; i < 100; i++) {
+      if (Object.entries(expected).every(([client, want]) => addresses(client) === want)) return;
+      await sleep(100);
+    }
+    assert.fail(`${what}: ${[...clients.keys()].map((name) => `${name} sees [${addresses(name)}]`).join('; ')}; expected ${JSON.stringify(expected)}`);
+  }
+
+  before(async () => {
+    process.once('exit', killAll);
+    mkdirSync(runDir, { recursive: true });
+    standin = await KubeStandin.start();
+    standin.put(node({ name: 'node-1', internalIP: '10.10.0.1' }));
+    standin.put(node({ name: 'node-2', internalIP: '10.10.0.2' }));
+    standin.put(node({ name: 'node-3', internalIP: '10.10.0.3' })); // no agent anywhere
+    writeFileSync(join(runDir, 'replicas-kubeconfig'), standin.kubeconfig());
+    const kubernetes = ['--kubernetes', '--kubeconfig', join(runDir, 'replicas-kubeconfig')];
+    // Started together, as a Deployment's replicas are: they race to make the CA Secret and its ConfigMap.
+    const [a, b] = await Promise.all([startControlPlane('replica-a', kubernetes), startControlPlane('replica-b', kubernetes)]);
+    children.push(a.child, b.child);
+    // The agents report the address they bind (--node-ip), here the Node's InternalIP, as the DaemonSet's status.hostIP is.
+    for (const [name, ip, replica] of [['node-1', '10.10.0.1', a], ['node-2', '10.10.0.2', b]] as const) {
+      clients.set(name, new XdsClient({ address: `unix:${replica.socket}`, node: { name, ip }, log: logger('test-xds', { node: name }) }).start());
+    }
+  });
+
+  after(async () => {
+    clients.forEach((client) => client.close());
+    killAll();
+    await standin?.close();
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  test('each agent is told every node\'s address, including nodes whose agent is on the other replica or nowhere', async () => {
+    const all = 'node-1=10.10.0.1 node-2=10.10.0.2 node-3=10.10.0.3';
+    await served('from the Node objects', { 'node-1': all, 'node-2': all });
+  });
+
+  test('a Node added, given a new address, or deleted is reflected on both; a connected agent\'s own report wins', async () => {
+    standin.put(node({ name: 'node-4', internalIP: '10.10.0.4' }));
+    standin.delete(node({ name: 'node-3' }));
+    await served('node-4 added, node-3 deleted', {
+      'node-1': 'node-1=10.10.0.1 node-2=10.10.0.2 node-4=10.10.0.4',
+      'node-2': 'node-1=10.10.0.1 node-2=10.10.0.2 node-4=10.10.0.4',
+    });
+    // node-2's Node now says another address. Replica A, where node-2's agent is not, takes it; replica B
+    // keeps what node-2's connected agent reported, which is where its proxy is actually bound.
+    standin.put(node({ name: 'node-2', internalIP: '10.10.0.22' }));
+    await served('node-2 readdressed', {
+      'node-1': 'node-1=10.10.0.1 node-2=10.10.0.22 node-4=10.10.0.4',
+      'node-2': 'node-1=10.10.0.1 node-2=10.10.0.2 node-4=10.10.0.4',
+    });
+  });
+
+  test('both replicas publish the root of the one CA Secret in the weft-ca-root ConfigMap, for agents', () => {
+    const secret = standin.store.get(typeAtPath('', 'v1', 'secrets')!, 'weft-system', 'weft-ca') as unknown as { data: Record<string, string> } | undefined;
+    assert.ok(secret, 'the CA Secret');
+    const configMap = standin.store.get(typeAtPath('', 'v1', 'configmaps')!, 'weft-system', caRootConfigMapName) as unknown as { data: Record<string, string> } | undefined;
+    assert.ok(configMap, 'the ConfigMap');
+    assert.deepEqual(Object.keys(configMap.data), [caRootConfigMapKey]);
+    assert.equal(configMap.data[caRootConfigMapKey], Buffer.from(secret.data[secretCertKey]!, 'base64').toString());
+    assert.equal(standin.store.list(typeAtPath('', 'v1', 'secrets')!).length, 1, 'one CA');
   });
 });

@@ -199,6 +199,70 @@ export function pod(fixture: PodFixture): KubeObject {
   };
 }
 
+export interface NodeFixture {
+  name: string;
+  /** The node's InternalIP; omitted: a node whose kubelet has not reported addresses yet. */
+  internalIP?: string;
+  /** Addresses listed before the InternalIP, as a real node may have them (an IPv6 InternalIP first on a dual-stack node). */
+  otherAddresses?: Array<{ type: string; address: string }>;
+  labels?: Record<string, string>;
+}
+
+/** A Node as the kubelet registers it: addresses with a Hostname entry, capacity, conditions, node info. */
+export function node(fixture: NodeFixture): KubeObject {
+  const addresses = [
+    ...(fixture.otherAddresses ?? []),
+    ...(fixture.internalIP === undefined ? [] : [{ type: 'InternalIP', address: fixture.internalIP }]),
+    ...(fixture.internalIP === undefined && !fixture.otherAddresses ? [] : [{ type: 'Hostname', address: fixture.name }]),
+  ];
+  const resources = { cpu: '2', 'ephemeral-storage': '40970Mi', memory: '4026524Ki', pods: '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: fixture.name,
+      uid: uidFor(`node/${fixture.name}`),
+      creationTimestamp: created,
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': fixture.name,
+        'kubernetes.io/os': 'linux',
+        ...fixture.labels,
+      },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      managedFields: [
+        managedBy('kubelet', 'v1', { 'f:metadata': { 'f:annotations': {}, 'f:labels': {} } }),
+        managedBy('kubelet', 'v1', { 'f:status': { 'f:addresses': {}, 'f:conditions': {}, 'f:nodeInfo': {} } }, 'status'),
+      ],
+    },
+    spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] },
+    status: {
+      addresses,
+      allocatable: resources,
+      capacity: resources,
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: created, lastTransitionTime: created, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+        { type: 'Ready', status: 'True', lastHeartbeatTime: created, lastTransitionTime: created, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: uidFor(`boot/${fixture.name}`),
+        containerRuntimeVersion: 'containerd://1.7.22',
+        kernelVersion: '6.1.0-18-amd64',
+        kubeProxyVersion: 'v1.31.0',
+        kubeletVersion: 'v1.31.0',
+        machineID: uidFor(`machine/${fixture.name}`).replace(/-/g, ''),
+        operatingSystem: 'linux',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        systemUUID: uidFor(`system/${fixture.name}`),
+      },
+    },
+  };
+}
+
 /** A custom resource (route or policy): the spec is the test's, the bookkeeping a cluster's. */
 export function customResource(apiVersion: string, kind: string, namespace: string, name: string, spec: unknown): KubeObject {
   return {

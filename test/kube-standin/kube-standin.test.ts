@@ -1,8 +1,9 @@
 /** The stand-in speaks the API server's wire format: checked with plain HTTP, no Kubernetes client. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { customResource, namespace, pod, service } from './fixtures.js';
+import { customResource, namespace, node, pod, service } from './fixtures.js';
 import { KubeStandin } from './kube-standin.js';
+import { status } from './status.js';
 import { waitFor } from './wait-for.js';
 
 interface Line {
@@ -175,6 +176,67 @@ describe('kube-standin', () => {
   it('with resourceVersion unset, starts a watch with a synthetic ADDED per existing object', async () => {
     const { lines } = await readWatch(`${standin.url}/api/v1/namespaces/shop/services?watch=1`, 1);
     assert.deepEqual([lines[0]?.type, lines[0]?.object.metadata?.name], ['ADDED', 'reviews']);
+  });
+});
+
+describe('kube-standin: Nodes and ConfigMap writes', () => {
+  let standin: KubeStandin;
+  before(async () => {
+    standin = await KubeStandin.start();
+  });
+  after(() => standin.close());
+
+  const configMaps = (namespace: string, name = '') => `${standin.url}/api/v1/namespaces/${namespace}/configmaps${name ? `/${name}` : ''}`;
+  const write = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
+    const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { code: response.status, body: (await response.json()) as { kind?: string; reason?: string; code?: number; metadata?: Record<string, any>; data?: Record<string, string> } };
+  };
+
+  it('serves Nodes cluster-scoped, their List items without apiVersion/kind, with the addresses the kubelet reports', async () => {
+    standin.put(node({ name: 'node-1', internalIP: '192.168.0.11' }));
+    const list = (await (await fetch(`${standin.url}/api/v1/nodes`)).json()) as { kind: string; items: Array<Record<string, any>> };
+    assert.equal(list.kind, 'NodeList');
+    assert.equal(list.items[0]?.kind, undefined);
+    assert.equal(list.items[0]?.metadata.namespace, undefined);
+    assert.deepEqual(list.items[0]?.status.addresses, [{ type: 'InternalIP', address: '192.168.0.11' }, { type: 'Hostname', address: 'node-1' }]);
+    assert.equal((await fetch(`${standin.url}/api/v1/namespaces/default/nodes`)).status, 404, 'not namespaced');
+    const one = (await (await fetch(`${standin.url}/api/v1/nodes/node-1`)).json()) as { kind: string };
+    assert.equal(one.kind, 'Node');
+  });
+
+  it('creates a ConfigMap once (201, then 409 AlreadyExists), and updates it only from the resourceVersion it holds (else 409 Conflict)', async () => {
+    const created = await write('POST', configMaps('weft-system'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'root' }, data: { a: '1' } });
+    assert.equal(created.code, 201);
+    assert.equal(created.body.metadata?.namespace, 'weft-system');
+    assert.ok(created.body.metadata?.uid && created.body.metadata.resourceVersion);
+    const again = await write('POST', configMaps('weft-system'), { metadata: { name: 'root' }, data: { a: '2' } });
+    assert.deepEqual([again.code, again.body.reason], [409, 'AlreadyExists']);
+
+    const stale = created.body.metadata!.resourceVersion as string;
+    const updated = await write('PUT', configMaps('weft-system', 'root'), { ...created.body, data: { a: '2' } });
+    assert.equal(updated.code, 200);
+    assert.equal(updated.body.metadata?.uid, created.body.metadata?.uid);
+    assert.notEqual(updated.body.metadata?.resourceVersion, stale);
+    const lost = await write('PUT', configMaps('weft-system', 'root'), { metadata: { name: 'root', resourceVersion: stale }, data: { a: '3' } });
+    assert.deepEqual([lost.code, lost.body.reason], [409, 'Conflict']);
+    const unconditional = await write('PUT', configMaps('weft-system', 'root'), { metadata: { name: 'root' }, data: { a: '4' } });
+    assert.equal(unconditional.code, 200);
+    const read = (await (await fetch(configMaps('weft-system', 'root'))).json()) as { kind: string; data: Record<string, string> };
+    assert.deepEqual([read.kind, read.data], ['ConfigMap', { a: '4' }]);
+  });
+
+  it('refuses ConfigMap writes a real server refuses, and fails writes on demand by method', async () => {
+    assert.deepEqual((await write('PUT', configMaps('weft-system', 'absent'), { metadata: { name: 'absent' }, data: {} })).code, 404, 'a PUT does not create');
+    assert.equal((await write('PUT', configMaps('weft-system', 'root'), { metadata: { name: 'other' } })).code, 400);
+    assert.equal((await write('POST', configMaps('weft-system'), { metadata: { name: 'x', namespace: 'elsewhere' } })).code, 400);
+    assert.equal((await write('POST', configMaps('weft-system'), { metadata: {} })).code, 422);
+    assert.equal((await write('PUT', `${standin.url}/api/v1/namespaces/weft-system/secrets/x`, { metadata: { name: 'x' } })).code, 405);
+
+    standin.failNext('configmaps', 1, status.conflict('configmaps', 'root'), { method: 'PUT' });
+    assert.equal((await fetch(configMaps('weft-system', 'root'))).status, 200, 'a read does not take a PUT failure');
+    const planted = await write('PUT', configMaps('weft-system', 'root'), { metadata: { name: 'root' }, data: {} });
+    assert.deepEqual([planted.code, planted.body.reason], [409, 'Conflict']);
+    assert.equal((await write('PUT', configMaps('weft-system', 'root'), { metadata: { name: 'root' }, data: {} })).code, 200, 'only once');
   });
 });
 

@@ -14,6 +14,7 @@ import { ObjectStore, type ObjectStoreOptions } from './object-store.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { type KubeStatus, status } from './status.js';
 import { WatchStream } from './watch-stream.js';
+import { handleConfigMapWrite, isConfigMapWrite } from './config-map-writes.js';
 import { handlePost, type TokenReviewUser } from './writes.js';
 
 export interface KubeStandinOptions extends ObjectStoreOptions {
@@ -58,8 +59,8 @@ export class KubeStandin {
   readonly #unserved: ReadonlySet<string>;
   readonly #pages = new Map<string, Page>();
   readonly #expiredWatch: 'event' | 'status';
-  /** Plural -> failures still to answer its requests with (failNext). */
-  readonly #failing = new Map<string, KubeStatus[]>();
+  /** Plural -> failures still to answer its requests with (failNext); a `method` one only for that method's requests. */
+  readonly #failing = new Map<string, Array<{ failure: KubeStatus; method?: string }>>();
   #bookmarks: NodeJS.Timeout | undefined;
 
   private constructor(private readonly server: Server, options: KubeStandinOptions) {
@@ -136,9 +137,22 @@ export class KubeStandin {
     return watches.length;
   }
 
-  /** Answers the next `count` requests for a plural (lists, gets and watches alike) with `failure` (default: a 500 InternalError). */
-  failNext(plural: string, count: number, failure: KubeStatus = status.internalError()): void {
-    this.#failing.set(plural, [...(this.#failing.get(plural) ?? []), ...Array.from({ length: count }, () => failure)]);
+  /**
+   * Answers the next `count` requests for a plural (lists, gets and watches
+   * alike) with `failure` (default: a 500 InternalError). With `method`
+   * (e.g. `PUT`), only that method's requests: the way to fail a write.
+   */
+  failNext(plural: string, count: number, failure: KubeStatus = status.internalError(), options: { method?: string } = {}): void {
+    const planted = Array.from({ length: count }, () => ({ failure, ...(options.method ? { method: options.method } : {}) }));
+    this.#failing.set(plural, [...(this.#failing.get(plural) ?? []), ...planted]);
+  }
+
+  /** The next planted failure for this request, taken off the list: reads take any without a method, writes only their method's. */
+  #planted(plural: string, method: string): KubeStatus | undefined {
+    const queue = this.#failing.get(plural) ?? [];
+    const index = queue.findIndex((entry) => (entry.method === undefined ? method === 'GET' : entry.method === method));
+    if (index < 0) return undefined;
+    return queue.splice(index, 1)[0]!.failure;
   }
 
   get openWatches(): number {
@@ -165,13 +179,19 @@ export class KubeStandin {
     const { authorization } = request.headers;
     this.requests.push({ method: request.method ?? 'GET', path: url.pathname, query, ...(authorization ? { authorization } : {}) });
     if (this.requests.length > requestLogLimit) this.requests.splice(0, this.requests.length - requestLogLimit);
+    const target = parseApiPath(url.pathname);
+    // The control plane's CA publishes its root in a ConfigMap (config-map-writes.ts).
+    if (target && isConfigMapWrite(request.method, target)) {
+      const planted = this.#planted(target.type.plural, request.method ?? '');
+      if (planted) return this.#fail(response, planted);
+      return void handleConfigMapWrite(this.store, request, response, target);
+    }
     // Creating a Secret and TokenReviews, for the control plane's CA (writes.ts).
     if (request.method === 'POST') return void handlePost(this.store, this.tokenReviews, request, response, url.pathname);
 
-    const target = parseApiPath(url.pathname);
     if (!target || this.#unserved.has(target.type.plural)) return this.#fail(response, status.notFound());
     if (request.method !== 'GET') return this.#fail(response, status.methodNotAllowed());
-    const planted = this.#failing.get(target.type.plural)?.shift();
+    const planted = this.#planted(target.type.plural, 'GET');
     if (planted) return this.#fail(response, planted);
     for (const unsupported of ['labelSelector', 'fieldSelector']) {
       // Better a loud 400 than an unfiltered answer a client would take as filtered.

@@ -28,5 +28,8 @@ export const status = {
   /** What a request gets when the API server or etcd fails underneath it (a 500), or is overloaded (a 503, with its reason). */
   internalError: (message = 'an error on the server ("etcdserver: request timed out") has prevented the request from succeeding') =>
     failure(500, 'InternalError', message),
+  /** An update whose metadata.resourceVersion is not the stored one: optimistic concurrency lost a race. */
+  conflict: (plural: string, name: string) =>
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: plural }),
   serviceUnavailable: (message = 'the server is currently unable to handle the request') => failure(503, 'ServiceUnavailable', message),
 };

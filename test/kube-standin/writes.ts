@@ -9,7 +9,8 @@
  *   audiences). An unknown token, or one not for a requested audience, gets
  *   the real server's unauthenticated answer: 201 with `status.error`.
  *
- * Anything else POSTed is 405, as before. No admission, no validation.
+ * ConfigMaps are created and updated in config-map-writes.ts. Anything
+ * else POSTed is 405, as before. No admission, no validation.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseApiPath } from './api-path.js';
@@ -29,17 +30,17 @@ export interface TokenReviewUser {
   audiences?: string[];
 }
 
-function failure(code: number, reason: string, message: string): KubeStatus {
+export function failure(code: number, reason: string, message: string): KubeStatus {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
-function send(response: ServerResponse, code: number, body: unknown): void {
+export function send(response: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, any> | undefined> {
+export async function readJson(request: IncomingMessage): Promise<Record<string, any> | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   try {
