@@ -13,6 +13,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RefusalReason } from './errors.js';
 import { LabelSetCap } from './metrics-label-cap.js';
+import { SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './metrics-series.js';
 
 const tcpLabels = [
   'reporter',
@@ -82,14 +83,15 @@ export interface HttpRequestSample {
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly tcpOpened: Counter<(typeof tcpLabels)[number]>;
-  readonly tcpClosed: Counter<(typeof tcpLabels)[number]>;
-  readonly tcpSent: Counter<(typeof tcpLabels)[number]>;
-  readonly tcpReceived: Counter<(typeof tcpLabels)[number]>;
-  readonly requests: Counter<HttpLabelName>;
-  readonly requestDuration: Histogram<HttpLabelName>;
-  readonly requestBytes: Histogram<HttpLabelName>;
-  readonly responseBytes: Histogram<HttpLabelName>;
+  // The per-connection and per-request families: series handles resolved once (metrics-series.ts).
+  readonly tcpOpened: SeriesCounter<(typeof tcpLabels)[number]>;
+  readonly tcpClosed: SeriesCounter<(typeof tcpLabels)[number]>;
+  readonly tcpSent: SeriesCounter<(typeof tcpLabels)[number]>;
+  readonly tcpReceived: SeriesCounter<(typeof tcpLabels)[number]>;
+  readonly requests: SeriesCounter<HttpLabelName>;
+  readonly requestDuration: SeriesHistogram<HttpLabelName>;
+  readonly requestBytes: SeriesHistogram<HttpLabelName>;
+  readonly responseBytes: SeriesHistogram<HttpLabelName>;
   /** connections on which the HTTP/1 observer gave up (the copy went on) */
   readonly httpObserveErrors: Counter;
   readonly labelSetsDropped: Counter<'group'>;
@@ -110,20 +112,18 @@ export class AgentMetrics {
   readonly #httpCap: LabelSetCap<HttpLabelName>;
 
   constructor(datapath?: DatapathCounters, options: AgentMetricsOptions = {}) {
-    const tcp = (name: string, help: string) =>
-      new Counter({ name, help, labelNames: tcpLabels, registers: [this.registry] });
+    const tcp = (name: string, help: string) => new SeriesCounter(name, help, tcpLabels, this.registry);
     this.tcpOpened = tcp('istio_tcp_connections_opened_total', 'TCP connections opened through the proxy');
     this.tcpClosed = tcp('istio_tcp_connections_closed_total', 'TCP connections closed through the proxy');
     this.tcpSent = tcp('istio_tcp_sent_bytes_total', 'Bytes sent by the source workload over TCP (counted when the connection closes)');
     this.tcpReceived = tcp('istio_tcp_received_bytes_total', 'Bytes received by the source workload over TCP (counted when the connection closes)');
-    this.requests = new Counter({
-      name: 'istio_requests_total',
-      help: 'HTTP/1 requests seen by the outbound proxy (reporter="source" only), by response code and Envoy response flags (UC, DC)',
-      labelNames: httpLabels,
-      registers: [this.registry],
-    });
-    const histogram = (name: string, help: string, buckets: number[]) =>
-      new Histogram({ name, help, buckets, labelNames: httpLabels, registers: [this.registry] });
+    this.requests = new SeriesCounter(
+      'istio_requests_total',
+      'HTTP/1 requests seen by the outbound proxy (reporter="source" only), by response code and Envoy response flags (UC, DC)',
+      httpLabels,
+      this.registry,
+    );
+    const histogram = (name: string, help: string, buckets: number[]) => new SeriesHistogram(name, help, httpLabels, buckets, this.registry);
     this.requestDuration = histogram(
       'istio_request_duration_milliseconds',
       'HTTP request duration: first request byte to last response byte, as the outbound proxy saw them',
@@ -259,21 +259,59 @@ export class AgentMetrics {
   /** A proxied connection opened; the returned function records its close. Labels past the cap fold into `overflow`. */
   tcpConnection(labels: TcpLabels): { closed(sent: number, received: number): void } {
     const admitted = this.#tcpCap.admit(labels);
-    this.tcpOpened.inc(admitted);
+    this.tcpOpened.labels(admitted).inc();
     return {
       closed: (sent, received) => {
-        this.tcpClosed.inc(admitted);
-        this.tcpSent.inc(admitted, sent);
-        this.tcpReceived.inc(admitted, received);
+        this.tcpClosed.labels(admitted).inc();
+        this.tcpSent.labels(admitted).inc(sent);
+        this.tcpReceived.labels(admitted).inc(received);
       },
     };
   }
 
-  httpRequest(labels: HttpLabels, sample: HttpRequestSample): void {
-    const admitted = this.#httpCap.admit(labels);
-    this.requests.inc(admitted);
-    this.requestDuration.observe(admitted, sample.durationMs);
-    this.requestBytes.observe(admitted, sample.requestBodyBytes);
-    this.responseBytes.observe(admitted, sample.responseBodyBytes);
+  /**
+   * The HTTP families of one connection: its labels are fixed, so each
+   * (response code, flags) pair resolves its four series once and every
+   * request after that is four array increments.
+   */
+  httpConnection(labels: TcpLabels): (responseCode: string, flags: string, sample: HttpRequestSample) => void {
+    const handles = new Map<string, HttpSeries>();
+    return (responseCode, flags, sample) => {
+      const key = `${responseCode} ${flags}`;
+      let series = handles.get(key);
+      if (!series) {
+        series = this.#httpSeries({ ...labels, request_protocol: 'http', response_code: responseCode, response_flags: flags });
+        handles.set(key, series);
+      }
+      record(series, sample);
+    };
   }
+
+  httpRequest(labels: HttpLabels, sample: HttpRequestSample): void {
+    record(this.#httpSeries(labels), sample);
+  }
+
+  #httpSeries(labels: HttpLabels): HttpSeries {
+    const admitted = this.#httpCap.admit(labels);
+    return {
+      requests: this.requests.labels(admitted),
+      duration: this.requestDuration.labels(admitted),
+      requestBytes: this.requestBytes.labels(admitted),
+      responseBytes: this.responseBytes.labels(admitted),
+    };
+  }
+}
+
+interface HttpSeries {
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  requestBytes: HistogramSeries;
+  responseBytes: HistogramSeries;
+}
+
+function record(series: HttpSeries, sample: HttpRequestSample): void {
+  series.requests.inc();
+  series.duration.observe(sample.durationMs);
+  series.requestBytes.observe(sample.requestBodyBytes);
+  series.responseBytes.observe(sample.responseBodyBytes);
 }

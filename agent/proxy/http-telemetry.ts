@@ -23,9 +23,10 @@ export interface HttpConnectionContext {
 }
 
 export function observeHttp(context: HttpConnectionContext, now?: () => number): HttpObserver {
+  const recordMetrics = context.metrics.httpConnection(context.labels);
   return new HttpObserver({
     ...(now ? { now } : {}),
-    onRequest: (request) => record(context, request),
+    onRequest: (request) => record(context, recordMetrics, request),
     onError: (error, side) => {
       context.metrics.httpObserveErrors.inc();
       context.log.debug({ err: error, side, src: context.src, dst: context.dst }, 'stopped observing HTTP on this connection');
@@ -33,12 +34,9 @@ export function observeHttp(context: HttpConnectionContext, now?: () => number):
   });
 }
 
-function record(context: HttpConnectionContext, request: ObservedRequest): void {
-  const { metrics, log, accessLog, labels } = context;
-  metrics.httpRequest(
-    { ...labels, request_protocol: 'http', response_code: String(request.status), response_flags: request.flags },
-    request,
-  );
+function record(context: HttpConnectionContext, recordMetrics: ReturnType<AgentMetrics['httpConnection']>, request: ObservedRequest): void {
+  const { log, accessLog } = context;
+  recordMetrics(String(request.status), request.flags, request);
   if (!accessLog.admits(requestFailed(request.status, request.flags))) return;
   const trace = parseTraceparent(request.traceparent);
   const baggage = summarizeBaggage(request.baggage);
