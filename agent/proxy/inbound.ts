@@ -85,6 +85,7 @@ export class Inbound {
     // Who connected, remembered on the raw socket: when verification fails Node has torn the
     // TLS socket down before 'tlsClientError', and its peer address is gone with it.
     this.#server.on('connection', (raw: Socket) => {
+      raw.setNoDelay(true); // as the client end of the tunnel (pool.ts): no Nagle delay on small frames
       peerAddresses.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
     });
     this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {

@@ -12,7 +12,7 @@
  * with the old one take no new streams and close once their streams end.
  */
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
-import type { SecureContext } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -180,6 +180,13 @@ export class TunnelPool {
         }
       },
       settings: { enablePush: false, initialWindowSize: streamWindowBytes },
+      // Our own TLS socket only to switch Nagle off (http2 forbids touching its socket once wrapped):
+      // Nagle would hold a small frame back until the previous one is acked, a delay per request.
+      createConnection: (_authority, options) => {
+        const socket = tlsConnect({ ...(options as ConnectionOptions), host: key.address.ip, port: key.address.port, ALPNProtocols: ['h2'] });
+        socket.setNoDelay(true);
+        return socket;
+      },
     });
     const pooled: PooledSession = {
       id: this.#nextId++,
