@@ -12,8 +12,13 @@ export const alpnProtocol = 'h2';
 export const tlsVersions = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } as const;
 /** CONNECT streams per pooled session before the pool opens another (ztunnel's default is 100). */
 export const defaultMaxStreamsPerSession = 100;
-/** A pooled session with no streams for this long is closed. */
-export const defaultSessionIdleMs = 60_000;
+/**
+ * A pooled session with no streams for this long is closed. Long enough that
+ * traffic coming back minutes later finds its session still there (each new
+ * one is a TLS handshake); an idle session costs one socket per peer node.
+ * ztunnel releases unused pool connections after 5 minutes too.
+ */
+export const defaultSessionIdleMs = 5 * 60_000;
 /** HTTP/2 flow-control windows: the defaults (64 KiB) cap a tunnel well below a pod's bandwidth. */
 export const streamWindowBytes = 4 * 1024 * 1024;
 export const sessionWindowBytes = 16 * 1024 * 1024;
