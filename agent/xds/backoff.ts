@@ -1,7 +1,10 @@
 /**
  * Reconnect delays: exponential, capped, with full jitter (a uniform draw
  * below the ceiling), so agents cut off together by a control-plane restart
- * do not all come back in the same instant.
+ * do not all come back in the same instant. The cap is short because a
+ * reconnect is cheap (one stream) while a late one leaves the node on stale
+ * config: with a 1.5 s ceiling, agents are back within seconds of a
+ * control-plane restart, which is what an operator watching a rollout expects.
  */
 export interface BackoffOptions {
   baseMs?: number;
@@ -16,7 +19,7 @@ export class Backoff {
   readonly #random: () => number;
   #attempt = 0;
 
-  constructor({ baseMs = 200, capMs = 3_000, random = Math.random }: BackoffOptions = {}) {
+  constructor({ baseMs = 200, capMs = 1_500, random = Math.random }: BackoffOptions = {}) {
     this.baseMs = baseMs;
     this.capMs = capMs;
     this.#random = random;
