@@ -26,9 +26,8 @@ function drive(metrics: AgentMetrics, pods: Workload[]): void {
     const destination: Destination = { kind: 'service', service: svc, port: svc.ports[0]!, endpoints: [{ workload: to, ip: to.ip, port: 8080 }] };
     const labels = tcpLabels(from, destination, { workload: to, ip: to.ip, port: 8080 }, { trustDomain: 'cluster.local', tunnelled: true });
     metrics.tcpConnection(labels).closed(100, 200);
-    for (const code of ['200', '404', '503']) {
-      metrics.httpRequest({ ...labels, request_protocol: 'http', response_code: code, response_flags: '-' }, { durationMs: 3, requestBodyBytes: 10, responseBodyBytes: 20 });
-    }
+    const recordHttp = metrics.httpConnection(labels);
+    for (const code of ['200', '404', '503']) recordHttp(code, '-', { durationMs: 3, requestBodyBytes: 10, responseBodyBytes: 20 });
   }
 }
 

@@ -10,7 +10,7 @@
  * proxy (reporter="source"), the only side that parses them, so
  * sum(rate(istio_requests_total[...])) is the request rate.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RefusalReason } from './errors.js';
 import { LabelSetCap } from './metrics-label-cap.js';
 import { SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './metrics-series.js';
@@ -285,10 +285,6 @@ export class AgentMetrics {
       }
       record(series, sample);
     };
-  }
-
-  httpRequest(labels: HttpLabels, sample: HttpRequestSample): void {
-    record(this.#httpSeries(labels), sample);
   }
 
   #httpSeries(labels: HttpLabels): HttpSeries {
