@@ -35,6 +35,8 @@ export type TcpLabels = Record<(typeof tcpLabels)[number], string>;
 
 const httpLabels = [...tcpLabels, 'response_code'] as const;
 type HttpLabelName = (typeof httpLabels)[number];
+/** The label names of the istio_tcp_* families and of the HTTP ones, for anything that builds the same series (tests). */
+export { tcpLabels as tcpLabelNames, httpLabels as httpLabelNames };
 export type HttpLabels = Record<HttpLabelName, string>;
 
 /** The labels that name who talked to whom: the ones folded to `overflow` past the label-set cap. */

@@ -3,28 +3,11 @@
  * registry with Istio's names, labels and buckets, for the top tests.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
+import { byteBuckets, durationBucketsMs as durationBuckets, httpLabelNames, tcpLabelNames } from '../../metrics.js';
 import { parseExposition } from '../exposition.js';
 import type { TimedSamples } from '../golden-metrics.js';
 
-const labelNames = [
-  'reporter',
-  'source_workload',
-  'source_workload_namespace',
-  'source_principal',
-  'destination_workload',
-  'destination_workload_namespace',
-  'destination_principal',
-  'destination_service',
-  'destination_service_name',
-  'destination_service_namespace',
-  'request_protocol',
-  'response_code',
-  'response_flags',
-  'connection_security_policy',
-] as const;
-const tcpLabelNames = labelNames.filter((name) => name !== 'response_code');
-const durationBuckets = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
-const byteBuckets = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+const labelNames = httpLabelNames;
 
 /** One agent's registry, built as the proxy builds its metrics. */
 export class IstioRegistry {
