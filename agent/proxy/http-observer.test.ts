@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { after, test } from 'node:test';
-import { copyDuplex, socketEnd, type CopyResult } from './copy-duplex.js';
+import { test } from 'node:test';
+import { copyHarness, readAll } from './testing/copy-harness.js';
 import { HttpObserver, type ObservedRequest } from './http-observer.js';
 import { sniffHttp1 } from './http-sniff.js';
 
@@ -226,36 +225,6 @@ test('not HTTP/1: TLS, the HTTP/2 preface and a server that speaks first are lef
     assert.deepEqual([requests.length, errors.length, observer.observing], [0, 0, false]);
   }
 });
-
-async function copyHarness(onBackend: (socket: Socket) => void, observer: HttpObserver) {
-  const servers: Server[] = [];
-  const listen = async (server: Server) => {
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return (server.address() as { port: number }).port;
-  };
-  after(() => servers.forEach((server) => server.close()));
-  const backendPort = await listen(createServer({ allowHalfOpen: true }, onBackend));
-  let copied!: Promise<CopyResult>;
-  const proxyPort = await listen(
-    createServer({ allowHalfOpen: true, pauseOnConnect: true }, (downstream) => {
-      const upstream = connect({ host: '127.0.0.1', port: backendPort, allowHalfOpen: true });
-      copied = new Promise((resolve) => upstream.once('connect', () => resolve(copyDuplex(socketEnd(downstream), socketEnd(upstream), observer))));
-    }),
-  );
-  const client = connect({ host: '127.0.0.1', port: proxyPort, allowHalfOpen: true });
-  await new Promise((resolve) => client.once('connect', resolve));
-  return { client, copied: () => copied };
-}
-
-function readAll(socket: Socket): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk) => chunks.push(chunk));
-  return new Promise((resolve, reject) => {
-    socket.once('end', () => resolve(Buffer.concat(chunks)));
-    socket.once('error', reject);
-  });
-}
 
 test('a parse error stops observation once and leaves the copy intact, byte for byte', async () => {
   const requests: ObservedRequest[] = [];
