@@ -39,18 +39,10 @@ type HttpLabelName = (typeof httpLabels)[number];
 export { tcpLabels as tcpLabelNames, httpLabels as httpLabelNames };
 export type HttpLabels = Record<HttpLabelName, string>;
 
+/** Labels with few values (who reports, protocol, outcome), kept as they are past the label-set cap. */
+const fewValuedLabels: ReadonlySet<string> = new Set(['reporter', 'request_protocol', 'response_flags', 'connection_security_policy', 'response_code']);
 /** The labels that name who talked to whom: the ones folded to `overflow` past the label-set cap. */
-const identityLabels = [
-  'source_workload',
-  'source_workload_namespace',
-  'source_principal',
-  'destination_workload',
-  'destination_workload_namespace',
-  'destination_principal',
-  'destination_service',
-  'destination_service_name',
-  'destination_service_namespace',
-] as const;
+const identityLabels = tcpLabels.filter((name) => !fewValuedLabels.has(name));
 
 /** Istio's buckets for istio_request_duration_milliseconds. */
 export const durationBucketsMs = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
