@@ -64,7 +64,9 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
     return JSON.parse(stdout);
   }
 
-  function publishedVersion(): string {
+  /** The version of the control plane's last `config served` line, read past its log batching (200 ms). */
+  async function publishedVersion(): Promise<string> {
+    await sleep(300);
     const lines = mesh.testbed.readLogLines(mesh.controlPlane!.logFile).filter((l) => l.msg === 'config served');
     return String(lines.at(-1)!.version);
   }
@@ -89,7 +91,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
       const status = await agentStatus(node);
       assert.equal(status.configSource.kind, 'control-plane');
       assert.equal(status.configSource.state, 'connected');
-      assert.equal(status.configVersion, publishedVersion());
+      assert.equal(status.configVersion, await publishedVersion());
     }
     assert.deepEqual(
       (await agentStatus('node-1')).workloads.map((w: { name: string; enrolled: boolean }) => [w.name, w.enrolled]),
@@ -223,7 +225,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
     for (const node of ['node-1', 'node-2']) {
       const status = await agentStatus(node);
       assert.equal(status.configSource.state, 'connected');
-      assert.equal(status.configVersion, publishedVersion());
+      assert.equal(status.configVersion, await publishedVersion());
     }
     const hold = await held;
     assert.ok(hold.rounds >= 60, `the held connection made ${hold.rounds} rounds`);

@@ -274,8 +274,10 @@ describe('HTTP telemetry: Istio request metrics, exact byte counters, trace cont
         plan.map((p) => [p.headers.traceparent, p.headers.baggage]),
       );
       // The source agent's access log has one line per request, with its trace id.
-      const logged = agentLines(mesh, 'node-1').filter((l) => l.msg === 'request complete' && l.dst?.service?.startsWith(`${service.name}.`));
-      const byTrace = new Map(logged.map((l) => [l.traceId, l]));
+      // The agent batches its log writes (up to 200 ms): give the last lines a moment to arrive.
+      const requestLines = () => agentLines(mesh, 'node-1').filter((l) => l.msg === 'request complete' && l.dst?.service?.startsWith(`${service.name}.`));
+      for (let waited = 0; waited < 3000 && !plan.every((p) => requestLines().some((l) => l.traceId === p.traceId)); waited += 100) await sleep(100);
+      const byTrace = new Map(requestLines().map((l) => [l.traceId, l]));
       for (const [i, p] of plan.entries()) {
         const line = byTrace.get(p.traceId);
         assert.ok(line, `no access line for request ${i} (${p.traceId})`);
@@ -321,6 +323,8 @@ describe('HTTP telemetry: Istio request metrics, exact byte counters, trace cont
     assert.equal(refused.sum('weft_connections_refused_total', { reason: 'upstream_connect_failed' }) - refusedBefore, 2);
     const refusedInbound = await scrapeUntil(mesh, 'node-2', (s) => s.sum('weft_connections_refused_total', { reason: 'tunnel_upstream_connect_failed' }) >= 1);
     assert.equal(refusedInbound.sum('weft_connections_refused_total', { reason: 'tunnel_upstream_connect_failed' }), 1);
+    // Past the agent's log batching (200 ms), so a line it should not have written would be here.
+    await sleep(500);
     for (const node of ['node-1', 'node-2']) {
       const lines = agentLines(mesh, node);
       assert.ok(lines.some((l) => l.msg === 'agent ready'), `${node} logs as usual`);
