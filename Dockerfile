@@ -1,15 +1,15 @@
 # One image for the agent, the control plane and the CLI:
 #   podman build -t weft .          (or docker build; `npm run image:check` builds and verifies it here)
 #
-# Base: node:20-bookworm-slim, which is debian:bookworm-slim with the official Node 20 in
-# /usr/local. Debian bookworm's own nodejs is 18.x, and Weft needs Node >= 20 (package.json
-# engines; commander 14, for one, requires it).
+# Base: node:24-bookworm-slim, which is debian:bookworm-slim with the official Node 24 in
+# /usr/local. Debian bookworm's own nodejs is 18.x, and Weft needs Node >= 24 (package.json
+# engines: the supported LTS; commander 15, for one, requires >= 22).
 #
 # Behind a TLS-intercepting proxy, npm needs that proxy's CA: pass it as a build secret,
 # `--secret id=extra-ca,src=/path/to/ca.pem`. It is read during `npm ci` only and is in no layer.
 
 # Build stage: bpf objects (clang -target bpf), the native addon (cmake-js + libbpf), TypeScript.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends clang libbpf-dev libelf-dev zlib1g-dev pkg-config cmake make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -25,7 +25,7 @@ RUN npm_config_nodedir=/usr/local bash scripts/build.sh \
  && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete
 
 # Production dependencies only, from the lockfile.
-FROM node:20-bookworm-slim AS runtime-deps
+FROM node:24-bookworm-slim AS runtime-deps
 WORKDIR /opt/weft
 COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=extra-ca \
@@ -34,7 +34,7 @@ RUN --mount=type=secret,id=extra-ca \
 
 # Runtime stage: node, libbpf and the built artefacts; no compiler, no bpftool, no iproute2
 # (the agent runs no program but mount(8), for bpffs, which the base has).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="weft" \
@@ -42,7 +42,7 @@ LABEL org.opencontainers.image.title="weft" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 # The control plane runs as `weft` (uid 65532, numeric so that runAsNonRoot can be verified),
 # its CA state in /var/lib/weft (its default --state-dir) when it keeps it on disk. The agent
 # runs as root with the capabilities its DaemonSet adds (deploy/agent/daemonset.yaml sets

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything a fresh Debian 12 machine needs before Weft runs: Debian packages,
+# Everything a fresh Debian 12 machine needs before Weft runs: Debian packages, the Node LTS,
 # npm dependencies, bpffs, then the build (bpf objects, addon, TypeScript).
 # Idempotent and quick when nothing is missing.
 set -euo pipefail
@@ -11,6 +11,8 @@ packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config cmake make g++ 
 # will do; Debian's kubernetes-client (1.20) only when there is none, since it would replace it.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 bash scripts/install-debian-packages.sh "weft setup" "${packages[@]}"
+bash scripts/install-node.sh # Node 24 LTS into /usr/local when the machine's is older
+hash -r
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "weft setup: npm ci"

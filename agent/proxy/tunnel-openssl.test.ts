@@ -53,7 +53,10 @@ test('openssl s_client: with a workload certificate and ALPN h2 the handshake co
 
   const bare = await sClient(port, common);
   assert.notEqual(bare.code, 0, bare.out);
-  assert.match(bare.out, /alert certificate required/);
+  // Node 20 let OpenSSL's certificate_required alert out before the socket closed; Node 24 closes
+  // it first, so s_client may see the bare EOF instead. Either way no session is established.
+  assert.match(bare.out, /alert certificate required|unexpected eof while reading/);
+  assert.doesNotMatch(bare.out, /Verify return code: 0 \(ok\)\n[\s\S]*read R BLOCK/);
   await eventually(() => bed.inboundLog.some((l) => l.msg === 'inbound tunnel refused'));
   assert.match(String(bed.inboundLog.find((l) => l.msg === 'inbound tunnel refused')!.detail), /peer did not return a certificate/);
 

@@ -116,7 +116,7 @@ function pagesOf(resource: WatchedResource, apis: KubernetesApis): (request: Pag
 /** A list page that failed, as a KubernetesApiError when the server answered, with a message that says a timeout when it was one. */
 function failure(error: unknown, apis: KubernetesApis): unknown {
   if (error instanceof ApiException) return KubernetesApiError.fromStatus(error.code, error.body);
-  if (error instanceof Error && error.name === 'AbortError' && !apis.signal.aborted) {
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && !apis.signal.aborted) {
     return new Error(`no complete answer within ${apis.requestTimeoutMs} ms`, { cause: error });
   }
   return error;

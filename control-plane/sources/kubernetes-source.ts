@@ -9,9 +9,6 @@
  * cached object schedules a rebuild, debounced so that a burst (a rollout,
  * a relist) is one rebuild; `change` is emitted only when the result differs
  * from the last one.
- *
- * client-node is pinned to 1.4: 1.x uses node-fetch and loads on Node 20,
- * which Weft runs on; 2.x loads undici 8, which needs Node >= 22.19.
  */
 import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';

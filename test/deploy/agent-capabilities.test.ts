@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
@@ -100,8 +100,9 @@ describe('the agent with the DaemonSet\'s capabilities', { timeout: 180_000 }, (
     try {
       await mesh.testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
       // nsenter, the testbed's sh and setpriv each exec the next: child.pid is the agent's node.
+      // (Node 24 names its main thread MainThread, so the executable tells, not the Name: line.)
+      assert.equal(readlinkSync(`/proc/${child.pid}/exe`), realpathSync(process.execPath));
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      assert.match(status, /^Name:\s*node$/m);
       const effective = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(status)![1]}`);
       const bits: Record<string, number> = { NET_ADMIN: 12, SYS_RESOURCE: 24, BPF: 39, SYS_ADMIN: 21, PERFMON: 38 };
       const expected = (agentContainer.securityContext.capabilities.add as string[]).reduce((mask, name) => {
