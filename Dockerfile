@@ -20,7 +20,7 @@ RUN --mount=type=secret,id=extra-ca \
  && npm ci --no-audit --no-fund --loglevel=error
 COPY . .
 # The addon compiles against this Node's own headers (cmake-js reads npm_config_nodedir; without
-# it, it would download them). Tests stay out of the image; dist/test/testbed stays: `weft demo` runs on it.
+# it, it would download them). Tests stay out of the image; dist/testbed stays: `weft demo` runs on it.
 RUN npm_config_nodedir=/usr/local bash scripts/build.sh \
  && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete
 

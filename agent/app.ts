@@ -4,13 +4,12 @@
  * mesh destination map and the attachments.
  */
 import { join } from 'node:path';
-import type { MeshConfig } from '../control-plane/model/types.js';
+import type { MeshConfig } from '../model/types.js';
 import { AdminServer } from './admin/admin-server.js';
 import { HealthServer } from './admin/health-server.js';
 import { agentDefaults, type AgentOptions } from './config.js';
 import type { ConfigFeed } from './config-feed/config-feed.js';
 import { ControlPlaneFeed } from './config-feed/control-plane-feed.js';
-import { DirectoryFeed } from './config-feed/directory-feed.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
 import { reportEnrolPending } from './enrol/enrol-failure.js';
@@ -22,8 +21,8 @@ import { localIdentities } from './identity/local-identities.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
 import { syncIngressPolicies } from './enrol/ingress-policies.js';
 import { syncMeshDestinations } from './enrol/mesh-destinations.js';
-import { WeftError } from './errors.js';
-import { logger } from './log.js';
+import { WeftError } from '../core/errors.js';
+import { logger } from '../core/log.js';
 import { AgentMetrics } from './metrics.js';
 import { Inbound } from './proxy/inbound.js';
 import { Outbound } from './proxy/outbound.js';
@@ -36,7 +35,11 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
+/**
+ * With `localFeed`, the agent runs standalone on the config that feed gives (the CLI builds it
+ * from --config-dir with the control plane's own pipeline); otherwise it needs --control-plane.
+ */
+export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): Promise<RunningAgent> {
   const log = logger('agent', { node: options.node });
   ensureBpffs();
   const cgroupMount = options.cgroupMount ?? cgroup2MountPoint();
@@ -60,7 +63,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
       })
     : undefined;
-  const feed = createFeed(options, metrics, channel);
+  const feed = localFeed ?? controlPlaneFeed(options, metrics, channel);
   const first = await feed.start();
   let config = first.config;
   // Workload certificates come from the control plane's CA; standalone (--config-dir) has none.
@@ -217,11 +220,8 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 }
 
-function createFeed(options: AgentOptions, metrics: AgentMetrics, channel: ControlPlaneChannel | undefined): ConfigFeed {
-  if (options.controlPlane) {
-    const log = logger('xds', { node: options.node });
-    return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log, channel);
-  }
-  if (!options.configDir) throw new WeftError('WEFT_ERR_NO_CONFIG_SOURCE', 'the agent needs --control-plane or --config-dir');
-  return new DirectoryFeed(options.configDir, logger('config', { node: options.node, dir: options.configDir }));
+function controlPlaneFeed(options: AgentOptions, metrics: AgentMetrics, channel: ControlPlaneChannel | undefined): ConfigFeed {
+  if (!options.controlPlane || !channel) throw new WeftError('WEFT_ERR_NO_CONFIG_SOURCE', 'the agent needs --control-plane or --config-dir');
+  const log = logger('xds', { node: options.node });
+  return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log, channel);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Service, Workload } from '../control-plane/model/types.js';
+import type { Service, Workload } from '../model/types.js';
 import { AgentMetrics } from './metrics.js';
 import { tcpLabels } from './proxy/telemetry-labels.js';
 import type { Destination } from './state/destination.js';

@@ -11,7 +11,7 @@
  * sum(rate(istio_requests_total[...])) is the request rate.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RefusalReason } from './errors.js';
+import type { RefusalReason } from '../core/errors.js';
 import { LabelSetCap } from './metrics-label-cap.js';
 import { SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './metrics-series.js';
 

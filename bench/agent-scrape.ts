@@ -3,7 +3,7 @@
  * from inside the node's namespace (the only place the node address exists).
  */
 import { createRequire } from 'node:module';
-import type { Testbed } from '../test/testbed/testbed.js';
+import type { Testbed } from '../testbed/testbed.js';
 
 interface MetricFamily {
   name: string;

@@ -14,8 +14,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MeshFixture, type MeshPod, type MeshService } from '../test/e2e/mesh-fixture.js';
-import type { Testbed } from '../test/testbed/testbed.js';
+import { MeshFixture, type MeshPod, type MeshService } from '../testbed/mesh.js';
+import type { Testbed } from '../testbed/testbed.js';
 import type { PathName } from './bench-options.js';
 import { startHaproxy, type Forward } from './haproxy.js';
 import { waitForEvent, waitForExit, waitForListening } from './pod-process.js';

@@ -1,7 +1,7 @@
 /** The bench's load tools are Debian packages; a fresh machine gets them from bench/install-tools.sh. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { installRoot } from '../agent/paths.js';
+import { installRoot } from '../core/paths.js';
 
 const tools = ['wrk', 'iperf3', 'haproxy'] as const;
 

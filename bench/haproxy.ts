@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Testbed } from '../test/testbed/testbed.js';
+import type { Testbed } from '../testbed/testbed.js';
 import { waitForListening } from './pod-process.js';
 import { commandLine } from './proc-stats.js';
 

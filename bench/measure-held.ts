@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Testbed } from '../test/testbed/testbed.js';
+import type { Testbed } from '../testbed/testbed.js';
 import { meshCounters } from './agent-scrape.js';
 import type { PathRoute } from './bench-mesh.js';
 import type { HeldRecord, PerHop } from './bench-records.js';

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Testbed } from '../test/testbed/testbed.js';
+import type { Testbed } from '../testbed/testbed.js';
 import { meshCounters } from './agent-scrape.js';
 import type { PathRoute } from './bench-mesh.js';
 import type { Durations } from './bench-options.js';

@@ -4,7 +4,7 @@
  * Here: waiting for them, bounded in time, and reading what they printed.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { LogRecord, Testbed } from '../test/testbed/testbed.js';
+import type { LogRecord, Testbed } from '../testbed/testbed.js';
 
 export interface Finished {
   code: number | null;

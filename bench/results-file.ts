@@ -1,7 +1,7 @@
 /** The run's JSON: bench/results/<timestamp>.json always, latest.json for a full run (the README's table). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installRoot } from '../agent/paths.js';
+import { installRoot } from '../core/paths.js';
 
 export const resultsDir = join(installRoot, 'bench', 'results');
 

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/agent/cli.js';
+import '../dist/cli/main.js';

@@ -5,14 +5,14 @@
  * on the same gRPC server, the mesh CA (control-plane/ca/mesh-ca.ts), which
  * also decides who may connect (node credentials) and serves TLS on TCP.
  */
-import { logger } from '../agent/log.js';
+import { logger } from '../core/log.js';
 import { type MeshCaOptions, startMeshCa } from './ca/mesh-ca.js';
-import { ConfigPipeline } from './config-pipeline.js';
-import type { LoadResult, MeshConfig } from './model/types.js';
+import { ConfigPipeline } from './builder/config-pipeline.js';
+import type { LoadResult, MeshConfig } from '../model/types.js';
 import { DiscoveryServer } from './server/discovery-server.js';
 import { DirectoryWatcher } from './sources/directory-watcher.js';
-import { KnownNodes } from './known-nodes.js';
-import { UnknownNodeReport } from './unknown-node-report.js';
+import { KnownNodes } from './builder/known-nodes.js';
+import { UnknownNodeReport } from './builder/unknown-node-report.js';
 
 export interface ControlPlaneOptions {
   listen: string;

@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BpfError } from '../agent/errors.js';
-import { bpfObjectDir } from '../agent/paths.js';
+import { BpfError } from '../core/errors.js';
+import { bpfObjectDir } from '../core/paths.js';
 import { cgroup2MountPoint } from '../agent/system/mounts.js';
 import { encodeMeshDestinationKey, encodeMeshDestinationValue, MeshDestinationKind } from '../agent/datapath/map-codec.js';
-import { newRunPrefix } from '../test/testbed/run-prefix.js';
+import { newRunPrefix } from '../testbed/run-prefix.js';
 import { BpfObject, PinnedMap, detachLink, linkInfo } from './index.js';
 
 const prefix = newRunPrefix('n');

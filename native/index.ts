@@ -4,8 +4,8 @@
  * code, the errno and a message naming the object.
  */
 import { createRequire } from 'node:module';
-import { BpfError } from '../agent/errors.js';
-import { nativeAddonPath } from '../agent/paths.js';
+import { BpfError } from '../core/errors.js';
+import { nativeAddonPath } from '../core/paths.js';
 
 interface NativeBpfObject {
   programs(): string[];

@@ -59,7 +59,7 @@ if newer_than "$addon" native/src native/CMakeLists.txt; then
 fi
 
 # Types for the agent <-> control-plane API. The protos themselves are loaded at run time
-# (control-plane/api/load-protos.ts); only the types are generated. File names are given relative to
+# (api/load-protos.ts); only the types are generated. File names are given relative to
 # the include dir so that imports and arguments name each file once; `-I` takes a list and
 # must come before another option, or it swallows the file names. NodeNext needs `.js`
 # import specifiers, hence --importFileExtension.

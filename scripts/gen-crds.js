@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes deploy/crds/ from the manifest schemas (control-plane/model/crd.ts,
+// Writes deploy/crds/ from the manifest schemas (control-plane/manifests/crd.ts,
 // compiled: run the build first). `--check` writes nothing and exits 1 when
 // the committed files differ, which is what CI's test (test/deploy) does too.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'control-plane', 'model', 'crd.js');
+const compiled = join(root, 'dist', 'control-plane', 'manifests', 'crd.js');
 if (!existsSync(compiled)) {
   console.error(`${compiled} not found: build first (npx tsc -p tsconfig.json)`);
   process.exit(1);

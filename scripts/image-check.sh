@@ -11,7 +11,7 @@
 #      plane starts as the image's non-root user;
 #   4. the data-path end-to-end test passes with every agent run from the image's
 #      filesystem (chroot, the image's environment and entrypoint), the test harness and
-#      the testbed from this checkout (WEFT_AGENT_COMMAND, read by test/e2e/mesh-fixture.ts).
+#      the testbed from this checkout (WEFT_AGENT_COMMAND, read by testbed/mesh.ts).
 # Everything the run creates is named weft-i<hex> and removed on exit, failure or Ctrl-C;
 # the stand-in base and the built image ($WEFT_IMAGE, default localhost/weft:dev) stay.
 set -euo pipefail

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { MeshConfig } from '../../control-plane/model/types.js';
+import type { MeshConfig } from '../../model/types.js';
 import type { AgentStatus } from '../admin/admin-server.js';
 
 export interface ConfigUpdate {

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ControlPlaneChannel } from '../identity/control-plane-channel.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
 import { bindXdsMetrics } from '../xds/xds-metrics.js';
 import { XdsClient } from '../xds/xds-client.js';

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfObject, PinnedMap, detachLink, linkInfo, type CgroupLinkInfo } from '../../native/index.js';
-import { bpfObjectDir } from '../paths.js';
+import { bpfObjectDir } from '../../core/paths.js';
 import {
   Stat,
   decodeIngressKey,

@@ -4,7 +4,7 @@
  * and paths go in the log line and the message, never in a label.
  */
 import type { Gauge } from 'prom-client';
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 
 export const enrolFailureReasons = [
   /** the pod's cgroup does not exist (yet): the kubelet has not made it, or a file-mode path is wrong */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 import type { EnrolFailure } from './enrol-failure.js';
 import { startEnrolRetry } from './enrol-retry.js';
 

@@ -10,9 +10,9 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 import type { Datapath } from '../datapath/datapath.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 import { type EnrolFailure, type EnrolFailureReason, waitsForCgroup } from './enrol-failure.js';
 import type { KubeletCgroups } from './kubelet-cgroups.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PeerAuthentication, Workload } from '../../control-plane/model/types.js';
+import type { PeerAuthentication, Workload } from '../../model/types.js';
 import { IngressMode, type IngressKey, type IngressPolicy } from '../datapath/map-codec.js';
 import { syncIngressPolicies, type IngressPolicyMap } from './ingress-policies.js';
 

@@ -10,11 +10,11 @@ import {
   effectivePeerAuthentication,
   type EffectiveMtlsMode,
   type EffectivePeerAuthentication,
-} from '../../control-plane/model/peer-authentication-mode.js';
-import type { PeerAuthentication, Workload } from '../../control-plane/model/types.js';
+} from '../../model/peer-authentication-mode.js';
+import type { PeerAuthentication, Workload } from '../../model/types.js';
 import type { Datapath } from '../datapath/datapath.js';
 import { IngressMode, type IngressKey, type IngressPolicy } from '../datapath/map-codec.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 
 const modeValue: Record<EffectiveMtlsMode, IngressMode> = {
   PERMISSIVE: IngressMode.permissive,

@@ -24,9 +24,9 @@
  */
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Workload } from '../../control-plane/model/types.js';
-import { WeftError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Workload } from '../../model/types.js';
+import { WeftError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 
 export type KubeletCgroupDriver = 'systemd' | 'cgroupfs';
 export const kubeletCgroupDriverOptions = ['auto', 'systemd', 'cgroupfs'] as const;

@@ -2,7 +2,7 @@
  * The `mesh_dst` map holds exactly the destinations connect4 redirects:
  * every service VIP:port and every meshed workload IP (any port).
  */
-import type { MeshConfig } from '../../control-plane/model/types.js';
+import type { MeshConfig } from '../../model/types.js';
 import type { Datapath } from '../datapath/datapath.js';
 import { MeshDestinationKind } from '../datapath/map-codec.js';
 

@@ -5,12 +5,12 @@
  * as CaRequestError carrying the gRPC status.
  */
 import * as grpc from '@grpc/grpc-js';
-import { certificatesV1 } from '../../control-plane/ca/certificates-proto.js';
+import { certificatesV1 } from '../../api/certificates-proto.js';
 import type { CertificatesClient } from '../../proto/generated/weft/v1/Certificates.js';
 import type { CreateCertificateResponse__Output } from '../../proto/generated/weft/v1/CreateCertificateResponse.js';
 import type { GetTrustBundleResponse__Output } from '../../proto/generated/weft/v1/GetTrustBundleResponse.js';
 import type { ControlPlaneChannel } from './control-plane-channel.js';
-import type { WorkloadIdentity } from './identity.js';
+import type { WorkloadIdentity } from '../../core/spiffe-id.js';
 import { CaRequestError } from './identity-errors.js';
 
 export interface IssuedChain {

@@ -3,7 +3,7 @@
  * A caller of CertificateProvider.credential() sees NoCredentialError and
  * nothing else: whatever went wrong is its `cause`.
  */
-import { WeftError } from '../errors.js';
+import { WeftError } from '../../core/errors.js';
 
 /** No valid certificate can be had for an identity right now (fail closed: nothing expired is handed out). */
 export class NoCredentialError extends WeftError {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSpiffeId, spiffeId } from './identity.js';
+import { parseSpiffeId, spiffeId } from '../../core/spiffe-id.js';
 
 test('a well-formed SPIFFE ID round-trips', () => {
   const id = { trustDomain: 'cluster.local', namespace: 'shop', serviceAccount: 'reviews' };

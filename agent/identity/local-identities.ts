@@ -1,5 +1,5 @@
-import type { MeshConfig } from '../../control-plane/model/types.js';
-import { spiffeId, type WorkloadIdentity } from './identity.js';
+import type { MeshConfig } from '../../model/types.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 
 /** The identities of this node's meshed workloads, once each: what the identity manager prefetches. */
 export function localIdentities(config: MeshConfig, node: string, trustDomain: string): WorkloadIdentity[] {

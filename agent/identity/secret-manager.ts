@@ -19,14 +19,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../log.js';
-import { Backoff, type BackoffOptions } from '../xds/backoff.js';
+import type { Logger } from '../../core/log.js';
+import { Backoff, type BackoffOptions } from '../../core/backoff.js';
 import type { CertificateIssuer, TrustBundle } from './ca-client.js';
-import { type CertificateProvider, type Credential, spiffeId, type WorkloadIdentity } from './identity.js';
+import { type CertificateProvider, type Credential, spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { NoCredentialError } from './identity-errors.js';
 import { parsePemCertificates, verifyIssuedChain } from './verify-chain.js';
-import { newWorkloadKey } from './workload-key.js';
-import type { x509 } from './x509.js';
+import { newWorkloadKey } from '../../core/workload-key.js';
+import type { x509 } from '../../core/x509.js';
 
 export type IdentityState = 'pending' | 'valid' | 'renewing' | 'failed';
 

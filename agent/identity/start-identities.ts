@@ -6,8 +6,8 @@
  * fails its start rather than run a proxy that trusts nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../log.js';
-import { Backoff } from '../xds/backoff.js';
+import type { Logger } from '../../core/log.js';
+import { Backoff } from '../../core/backoff.js';
 import { CaClient, type TrustBundle } from './ca-client.js';
 import type { ControlPlaneChannel } from './control-plane-channel.js';
 import { SecretManager, type SecretManagerOptions } from './secret-manager.js';

@@ -6,7 +6,7 @@
  * rest; this catches a mixed-up answer, not a malicious CA.
  */
 import { Buffer } from 'node:buffer';
-import { x509 } from './x509.js';
+import { x509 } from '../../core/x509.js';
 import { IssuedCertificateError } from './identity-errors.js';
 
 export function parsePemCertificates(pem: string): x509.X509Certificate[] {

@@ -7,7 +7,7 @@
  * byte stream.
  */
 import type { ClientHttp2Stream } from 'node:http2';
-import type { WorkloadIdentity } from '../identity/identity.js';
+import type { WorkloadIdentity } from '../../core/spiffe-id.js';
 import { connectAuthority, forwardedFor, passThroughHeaders, tunnelServerName, type TraceHeaders } from './hbone.js';
 import type { PoolKey, TunnelPool } from './pool.js';
 import { TunnelConnectError, TunnelRefusedError } from './tunnel-errors.js';

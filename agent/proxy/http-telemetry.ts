@@ -5,7 +5,7 @@
  * access log mode allows, one `request complete` line each with the trace
  * context the request carried.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 import type { AgentMetrics, TcpLabels } from '../metrics.js';
 import { requestFailed, type AccessLog } from './access-log.js';
 import { HttpObserver, type ObservedRequest } from './http-observer.js';

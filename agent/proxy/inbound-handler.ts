@@ -7,8 +7,8 @@
  * on) plus a log line with the reason.
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { Workload } from '../../control-plane/model/types.js';
-import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
+import type { Workload } from '../../model/types.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import type { ProxyState } from '../state/proxy-state.js';
 import { AccessLog } from './access-log.js';
 import { connectUpstream } from './connect-upstream.js';

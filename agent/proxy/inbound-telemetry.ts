@@ -4,8 +4,8 @@
  * workload is named only when the pod IP the peer claims (Forwarded) belongs,
  * in our state, to a workload of that same identity; otherwise 'unknown'.
  */
-import type { Workload } from '../../control-plane/model/types.js';
-import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
+import type { Workload } from '../../model/types.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import type { TcpLabels } from '../metrics.js';
 import { workloadName } from './telemetry-labels.js';
 

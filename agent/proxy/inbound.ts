@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import { constants, createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Drain } from '../drain.js';
-import { spiffeId, type CertificateProvider } from '../identity/identity.js';
+import { spiffeId, type CertificateProvider } from '../../core/spiffe-id.js';
 import { defaultInboundPort, defaultMaxStreamsPerSession, parseTunnelServerName, streamWindowBytes, tlsVersions } from './hbone.js';
 import { InboundHandler, localWorkload, type TunnelPeer } from './inbound-handler.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';

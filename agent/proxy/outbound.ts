@@ -10,9 +10,9 @@
  * tunnel too; the HTTP observer only reads (http-observer.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionRefusedError } from '../errors.js';
+import { ConnectionRefusedError } from '../../core/errors.js';
 import type { Drain } from '../drain.js';
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 import { serviceKey, type Destination, type Endpoint } from '../state/destination.js';
 import { stripMapped } from '../datapath/map-codec.js';
 import { AccessLog } from './access-log.js';

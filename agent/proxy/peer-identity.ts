@@ -5,8 +5,8 @@
  * exactly one URI SAN, that URI is a strict SPIFFE ID of our trust domain,
  * and, for the client, it is the identity it meant to reach.
  */
-import { parseSpiffeId, spiffeId, type WorkloadIdentity } from '../identity/identity.js';
-import { x509 } from '../identity/x509.js';
+import { parseSpiffeId, spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
+import { x509 } from '../../core/x509.js';
 import { PeerIdentityError } from './tunnel-errors.js';
 
 export function peerIdentity(leafDer: Buffer | undefined, trustDomain: string): WorkloadIdentity {

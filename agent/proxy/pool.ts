@@ -13,8 +13,8 @@
  */
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls';
-import { spiffeId, type WorkloadIdentity } from '../identity/identity.js';
-import type { Logger } from '../log.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
+import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
 import { connectAuthority, sessionWindowBytes, streamWindowBytes, tlsVersions } from './hbone.js';
 import { expectPeerIdentity } from './peer-identity.js';

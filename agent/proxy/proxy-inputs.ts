@@ -1,7 +1,7 @@
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 import type { OriginalDestination, SocketPair } from '../datapath/map-codec.js';
-import type { CertificateProvider } from '../identity/identity.js';
-import type { Logger } from '../log.js';
+import type { CertificateProvider } from '../../core/spiffe-id.js';
+import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { ProxyState } from '../state/proxy-state.js';
 import type { AccessLogOptions } from './access-log.js';

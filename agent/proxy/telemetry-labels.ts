@@ -7,8 +7,8 @@
  * otherwise (a pod of this node is dialled directly; Envoy sidecars report
  * `unknown` on the source side always, since the client cannot know).
  */
-import type { Workload } from '../../control-plane/model/types.js';
-import { spiffeId } from '../identity/identity.js';
+import type { Workload } from '../../model/types.js';
+import { spiffeId } from '../../core/spiffe-id.js';
 import type { TcpLabels } from '../metrics.js';
 import type { Destination, Endpoint } from '../state/destination.js';
 

@@ -6,7 +6,7 @@
  * one they were made with.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { spiffeId, type CertificateProvider, type Credential, type WorkloadIdentity } from '../identity/identity.js';
+import { spiffeId, type CertificateProvider, type Credential, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { tlsVersions } from './hbone.js';
 
 export interface IdentityContext {

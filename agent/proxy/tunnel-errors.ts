@@ -3,7 +3,7 @@
  * reason strings are labels of weft_connections_refused_total and of the
  * refusal log lines, alongside the outbound listener's reasons.
  */
-import { WeftError } from '../errors.js';
+import { WeftError } from '../../core/errors.js';
 
 /** The peer's certificate does not prove an acceptable SPIFFE identity (or not the expected one). */
 export class PeerIdentityError extends WeftError {

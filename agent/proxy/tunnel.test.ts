@@ -3,7 +3,7 @@ import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import type { Credential } from '../identity/identity.js';
+import type { Credential } from '../../core/spiffe-id.js';
 import { StaticCertificateProvider, TestCa } from '../identity/testing/test-ca.js';
 import { connectTunnel, type TunnelRequest } from './connect-tunnel.js';
 import { tunnelServerName } from './hbone.js';

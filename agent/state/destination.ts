@@ -1,4 +1,4 @@
-import type { Service, ServicePort, Workload } from '../../control-plane/model/types.js';
+import type { Service, ServicePort, Workload } from '../../model/types.js';
 
 export interface Endpoint {
   workload: Workload;

@@ -3,7 +3,7 @@
  * to which workload. Readers take the current snapshot; `update` is called
  * only by the agent's updater, so a connection never sees half a config.
  */
-import type { MeshConfig, Workload } from '../../control-plane/model/types.js';
+import type { MeshConfig, Workload } from '../../model/types.js';
 import type { Destination } from './destination.js';
 import { ServiceIndex } from './service-index.js';
 

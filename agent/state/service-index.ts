@@ -1,4 +1,4 @@
-import type { Service, ServicePort, Workload } from '../../control-plane/model/types.js';
+import type { Service, ServicePort, Workload } from '../../model/types.js';
 import type { Endpoint } from './destination.js';
 
 function selects(service: Service, workload: Workload): boolean {

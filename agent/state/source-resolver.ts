@@ -8,7 +8,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Workload } from '../../control-plane/model/types.js';
+import type { Workload } from '../../model/types.js';
 import type { ProxyState } from './proxy-state.js';
 
 /** Container cgroups sit one or two levels below the pod's. */

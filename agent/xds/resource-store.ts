@@ -5,10 +5,10 @@
  * others apply. The store is also what a reconnect tells the control plane
  * it holds (`initial_resource_versions`).
  */
-import type { DecodedResource, ResourceRegistry } from '../../control-plane/api/resource-registry.js';
-import type { MeshConfig } from '../../control-plane/model/types.js';
+import type { DecodedResource, ResourceRegistry } from '../../api/resource-registry.js';
+import type { MeshConfig } from '../../model/types.js';
 import type { DiscoveryResponse__Output } from '../../proto/generated/weft/v1/DiscoveryResponse.js';
-import { ResourceRejectedError } from '../errors.js';
+import { ResourceRejectedError } from '../../core/errors.js';
 
 export interface ResourceError {
   name: string;

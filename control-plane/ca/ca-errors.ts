@@ -4,7 +4,7 @@
  * them into the right status without a table of its own.
  */
 import { status } from '@grpc/grpc-js';
-import { WeftError } from '../../agent/errors.js';
+import { WeftError } from '../../core/errors.js';
 
 /** The CA's certificate or key cannot be read, parsed or trusted (operator-provided or stored). */
 export class CaMaterialError extends WeftError {

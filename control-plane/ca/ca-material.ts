@@ -8,7 +8,7 @@
  * below the root.
  */
 import { Buffer } from 'node:buffer';
-import { x509 } from '../../agent/identity/x509.js';
+import { x509 } from '../../core/x509.js';
 import { CaMaterialError } from './ca-errors.js';
 import { certificatesToPem, parseCertificates } from './pem.js';
 import { importSigningKey, type SigningKey } from './signing-key.js';

@@ -5,7 +5,7 @@
  * An operator-provided CA (--ca-cert/--ca-key) is read from its files and
  * never goes through a store.
  */
-import type { Logger } from '../../agent/log.js';
+import type { Logger } from '../../core/log.js';
 import type { CaMaterial } from './ca-material.js';
 import { generateRootCa } from './root-ca.js';
 

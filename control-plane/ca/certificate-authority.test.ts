@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { x509 } from '../../agent/identity/x509.js';
-import { newWorkloadKey } from '../../agent/identity/workload-key.js';
+import { x509 } from '../../core/x509.js';
+import { newWorkloadKey } from '../../core/workload-key.js';
 import { memoryLog } from '../server/test-fixtures.js';
 import { CaMaterialError, CsrRejectedError } from './ca-errors.js';
 import { openCaMaterial } from './ca-material.js';

@@ -11,9 +11,9 @@
  * - every certificate: random serial, notBefore one minute in the past (clock
  *   skew between nodes), notAfter never past the CA's own.
  */
-import type { Logger } from '../../agent/log.js';
-import { parseSpiffeId, spiffeId, type WorkloadIdentity } from '../../agent/identity/identity.js';
-import { x509 } from '../../agent/identity/x509.js';
+import type { Logger } from '../../core/log.js';
+import { parseSpiffeId, spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
+import { x509 } from '../../core/x509.js';
 import { type CaMaterial, type CaSigner, openCaMaterial } from './ca-material.js';
 import { randomSerial } from './serial.js';
 

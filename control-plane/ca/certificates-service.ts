@@ -5,15 +5,15 @@
  * node and its credential) and what for (the SPIFFE ID).
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseSpiffeId, spiffeId } from '../../agent/identity/identity.js';
-import type { Logger } from '../../agent/log.js';
+import { parseSpiffeId, spiffeId } from '../../core/spiffe-id.js';
+import type { Logger } from '../../core/log.js';
 import type { CertificatesHandlers } from '../../proto/generated/weft/v1/Certificates.js';
 import type { CreateCertificateRequest__Output } from '../../proto/generated/weft/v1/CreateCertificateRequest.js';
 import type { CreateCertificateResponse } from '../../proto/generated/weft/v1/CreateCertificateResponse.js';
-import type { MeshConfig } from '../model/types.js';
+import type { MeshConfig } from '../../model/types.js';
 import { CertificateDeniedError, grpcCodeOf } from './ca-errors.js';
 import type { CertificateAuthority } from './certificate-authority.js';
-import { authorizedNode, type NodeAuthenticator, type NodeCredential } from './node-authenticator.js';
+import { authorizedNode, type NodeAuthenticator, type NodeCredential } from '../auth/node-authenticator.js';
 import { authorizeIdentity } from './workload-authorization.js';
 import { workloadCsrKey } from './workload-csr.js';
 

@@ -13,20 +13,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import type * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../../agent/log.js';
-import type { MeshConfig } from '../model/types.js';
+import type { Logger } from '../../core/log.js';
+import type { MeshConfig } from '../../model/types.js';
 import type { DiscoveryServer } from '../server/discovery-server.js';
 import { CaMaterialError } from './ca-errors.js';
 import type { CaMaterial } from './ca-material.js';
 import { type CaStore, loadOrCreateRoot } from './ca-store.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { certificatesHandlers } from './certificates-service.js';
-import { certificatesV1 } from './certificates-proto.js';
+import { certificatesV1 } from '../../api/certificates-proto.js';
 import { FileCaStore } from './file-ca-store.js';
 import type { TrustBundlePublisher } from './kube-ca-root-config-map.js';
-import { NoNodeAuthenticator, type NodeAuthenticator, type NodeAuthMode } from './node-authenticator.js';
-import { NodeTokenAuthenticator } from './node-token-authenticator.js';
-import { NodeTokenFile } from './node-tokens.js';
+import { NoNodeAuthenticator, type NodeAuthenticator, type NodeAuthMode } from '../auth/node-authenticator.js';
+import { NodeTokenAuthenticator } from '../auth/node-token-authenticator.js';
+import { NodeTokenFile } from '../auth/node-tokens.js';
 import { ServingCertificate, servingNames } from './serving-certificate.js';
 
 export const meshCaDefaults = {

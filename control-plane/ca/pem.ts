@@ -6,7 +6,7 @@
  * @peculiar/x509's and Node's; nothing here reads ASN.1 itself.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { x509 } from '../../agent/identity/x509.js';
+import { x509 } from '../../core/x509.js';
 import { CaMaterialError } from './ca-errors.js';
 
 /** Every certificate in `pem`, in order; refuses text with none or with something else in it. */

@@ -5,7 +5,7 @@
  * this one certificate.
  */
 import { webcrypto } from 'node:crypto';
-import { x509 } from '../../agent/identity/x509.js';
+import { x509 } from '../../core/x509.js';
 import type { CaMaterial } from './ca-material.js';
 import { privateKeyToPem } from './pem.js';
 import { randomSerial } from './serial.js';

@@ -9,7 +9,7 @@
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../../agent/log.js';
+import type { Logger } from '../../core/log.js';
 import type { CertificateAuthority, ServingNames } from './certificate-authority.js';
 import { privateKeyToPem } from './pem.js';
 

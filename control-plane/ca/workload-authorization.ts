@@ -5,7 +5,7 @@
  * So a compromised node can obtain the identities of its own pods, never
  * those of pods elsewhere.
  */
-import type { MeshConfig } from '../model/types.js';
+import type { MeshConfig } from '../../model/types.js';
 
 export interface AuthorizationDecision {
   allowed: boolean;

@@ -5,7 +5,7 @@
  * extensions are ignored: the certificate's identity comes from the
  * authorization decision, never from the CSR.
  */
-import { x509 } from '../../agent/identity/x509.js';
+import { x509 } from '../../core/x509.js';
 import { CsrRejectedError } from './ca-errors.js';
 
 /** A CSR is a few hundred bytes; anything much larger is not one of ours. */

@@ -5,24 +5,24 @@
  * what its agent lacks (node-stream.ts).
  *
  * Who may open a stream for which node is the authenticator's call
- * (control-plane/ca/node-authenticator.ts): with node authentication on, a
+ * (control-plane/auth/node-authenticator.ts): with node authentication on, a
  * stream's first request must name the node its credential belongs to; a
  * stream whose credential is revoked later is ended. The gRPC server is
  * shared: the mesh CA's service is registered on it too (addService), and
  * it listens with TLS credentials when given them.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ControlPlaneListenError, DiscoveryProtocolError } from '../../agent/errors.js';
+import { ControlPlaneListenError, DiscoveryProtocolError } from '../../core/errors.js';
 import { grpcCodeOf } from '../ca/ca-errors.js';
-import { authorizedNode, NoNodeAuthenticator, type NodeAuthenticator, type NodeCredential } from '../ca/node-authenticator.js';
-import { type Logger, logger } from '../../agent/log.js';
+import { authorizedNode, NoNodeAuthenticator, type NodeAuthenticator, type NodeCredential } from '../auth/node-authenticator.js';
+import { type Logger, logger } from '../../core/log.js';
 import type { DiscoveryRequest__Output } from '../../proto/generated/weft/v1/DiscoveryRequest.js';
 import type { MeshDiscoveryHandlers } from '../../proto/generated/weft/v1/MeshDiscovery.js';
-import { dnsSubdomain } from '../api/field-checks.js';
-import { weftV1 } from '../api/load-protos.js';
-import { meshResources } from '../api/mesh-resources.js';
-import type { EncodedResource, ResourceRegistry } from '../api/resource-registry.js';
-import type { MeshConfig } from '../model/types.js';
+import { dnsSubdomain } from '../../api/field-checks.js';
+import { weftV1 } from '../../api/load-protos.js';
+import { meshResources } from '../../api/mesh-resources.js';
+import type { EncodedResource, ResourceRegistry } from '../../api/resource-registry.js';
+import type { MeshConfig } from '../../model/types.js';
 import { resourcesForNode } from './node-scope.js';
 import { type ConnectedNode, type DiscoveryCall, NodeStream, type ServedConfig } from './node-stream.js';
 import { defaultLimits, type DiscoveryServerLimits, grpcServerOptions } from './server-options.js';

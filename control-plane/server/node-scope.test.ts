@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Workload } from '../model/types.js';
+import type { Workload } from '../../model/types.js';
 import { resourcesForNode, scopeForNode } from './node-scope.js';
 import { mesh, service, twoNodeMesh, workload } from './test-fixtures.js';
 

@@ -1,13 +1,13 @@
 /**
  * The part of the mesh config one node's agent receives. Each kind's rule is
- * in its registry entry; control-plane/api/scope-rules.ts says what they are
+ * in its registry entry; control-plane/server/scope-rules.ts says what they are
  * and why: all Services, the node's own workloads with every field, other
  * workloads only as endpoints of a Service and without cgroup/uid/qosClass,
  * routes and policies everywhere for now.
  */
-import { meshResources } from '../api/mesh-resources.js';
-import type { EncodedResource, ResourceRegistry } from '../api/resource-registry.js';
-import type { MeshConfig } from '../model/types.js';
+import { meshResources } from '../../api/mesh-resources.js';
+import type { EncodedResource, ResourceRegistry } from '../../api/resource-registry.js';
+import type { MeshConfig } from '../../model/types.js';
 
 /** The scoped config, holding the registered kinds only (nothing else is streamed). */
 export function scopeForNode(config: MeshConfig, node: string, registry: ResourceRegistry = meshResources()): MeshConfig {

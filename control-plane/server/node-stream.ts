@@ -12,8 +12,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { DiscoveryRequest__Output } from '../../proto/generated/weft/v1/DiscoveryRequest.js';
 import type { DiscoveryResponse } from '../../proto/generated/weft/v1/DiscoveryResponse.js';
 import type { Node__Output } from '../../proto/generated/weft/v1/Node.js';
-import type { Logger } from '../../agent/log.js';
-import type { EncodedResource } from '../api/resource-registry.js';
+import type { Logger } from '../../core/log.js';
+import type { EncodedResource } from '../../api/resource-registry.js';
 
 export type DiscoveryCall = grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponse>;
 

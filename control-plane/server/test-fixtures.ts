@@ -5,8 +5,8 @@
 import type { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Logger } from '../../agent/log.js';
-import type { MeshConfig, Service, Workload } from '../model/types.js';
+import type { Logger } from '../../core/log.js';
+import type { MeshConfig, Service, Workload } from '../../model/types.js';
 
 const source = { file: 'test.yaml', document: 0 };
 

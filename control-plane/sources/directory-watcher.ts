@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import type { Logger } from '../../agent/log.js';
-import type { LoadResult } from '../model/types.js';
+import type { Logger } from '../../core/log.js';
+import type { LoadResult } from '../../model/types.js';
 import { loadConfigDir } from './file-source.js';
 
 export interface DirectoryWatcherOptions {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError } from '../../agent/errors.js';
-import { errors, issueAt, lineInDocument } from '../model/issue-assertions.js';
-import { formatIssue } from '../model/issues.js';
-import { emptyMeshConfig } from '../model/empty-config.js';
+import { ConfigError } from '../../core/errors.js';
+import { errors, issueAt, lineInDocument } from '../manifests/issue-assertions.js';
+import { formatIssue } from '../../model/issues.js';
+import { emptyMeshConfig } from '../../model/empty-config.js';
 import { loadConfigDir } from './file-source.js';
 
 // dist/control-plane/sources/ -> the repository root.

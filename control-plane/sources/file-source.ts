@@ -5,10 +5,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../../agent/errors.js';
-import type { ConfigIssue } from '../model/issues.js';
-import { loadManifests, type ManifestText } from '../model/load-manifests.js';
-import type { LoadResult } from '../model/types.js';
+import { ConfigError } from '../../core/errors.js';
+import type { ConfigIssue } from '../../model/issues.js';
+import { loadManifests, type ManifestText } from '../manifests/load-manifests.js';
+import type { LoadResult } from '../../model/types.js';
 
 const manifestName = /\.ya?ml$/i;
 

@@ -11,7 +11,7 @@
  * Lines in issues would point into that text, so they are dropped, and
  * manifest paths are rewritten to the API object's (spec.ip -> status.podIP).
  */
-import { buildMeshConfig, type ConfigIssue, type LoadResult, type ManifestObject, parseManifestText } from '../model/index.js';
+import { buildMeshConfig, type ConfigIssue, type LoadResult, type ManifestObject, parseManifestText } from '../manifests/index.js';
 import { type MappedObject, SOURCE_PREFIX } from './kubernetes-mapped-object.js';
 
 interface Parsed {

@@ -15,8 +15,8 @@
  * handles what client-node's Watch gets wrong.
  */
 import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/client-node';
-import { KubernetesApiError } from '../../agent/errors.js';
-import type { Logger } from '../../agent/log.js';
+import { KubernetesApiError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import type { ApiObject } from './kubernetes-api-object.js';
 import { Backoff, type BackoffOptions } from './kubernetes-backoff.js';
 import type { Lister } from './kubernetes-lister.js';

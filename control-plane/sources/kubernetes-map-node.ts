@@ -9,7 +9,7 @@
  * yet) is left out until it has one.
  */
 import { isIPv4 } from 'node:net';
-import type { MeshNode } from '../model/types.js';
+import type { MeshNode } from '../../model/types.js';
 import type { Node } from './kubernetes-api-object.js';
 import { type Skipped, sourceName } from './kubernetes-mapped-object.js';
 

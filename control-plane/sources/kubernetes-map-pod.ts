@@ -11,7 +11,7 @@
  * a warning).
  */
 import { isIPv4 } from 'node:net';
-import { type ConfigIssue, MESH_LABEL } from '../model/index.js';
+import { type ConfigIssue, MESH_LABEL } from '../manifests/index.js';
 import type { Pod } from './kubernetes-api-object.js';
 import { createdAt, type MappingResult, prefixRewriter, sourceName } from './kubernetes-mapped-object.js';
 

@@ -3,7 +3,7 @@
  * issues point back at the API object (`kubernetes:Service/shop/reviews`),
  * with a way to say which API field a manifest field came from.
  */
-import type { ConfigIssue } from '../model/index.js';
+import type { ConfigIssue } from '../manifests/index.js';
 import type { ApiObject } from './kubernetes-api-object.js';
 
 export const SOURCE_PREFIX = 'kubernetes:';

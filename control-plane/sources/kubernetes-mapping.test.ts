@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { node, pod, service } from '../../test/kube-standin/fixtures.js';
-import { formatIssue } from '../model/index.js';
+import { formatIssue } from '../manifests/index.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { isSkipped, type MappedObject, type MappingResult } from './kubernetes-mapped-object.js';
 import { mapNode, mapNodes } from './kubernetes-map-node.js';

@@ -12,9 +12,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesSourceError } from '../../agent/errors.js';
-import type { Logger } from '../../agent/log.js';
-import type { LoadResult } from '../model/index.js';
+import { KubernetesSourceError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { LoadResult } from '../manifests/index.js';
 import type { BackoffOptions } from './kubernetes-backoff.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { type InformerState, type InformerStats, ResourceInformer } from './kubernetes-informer.js';

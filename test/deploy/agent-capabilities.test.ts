@@ -16,7 +16,7 @@ import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
-import { MeshFixture } from '../e2e/mesh-fixture.js';
+import { MeshFixture } from '../../testbed/mesh.js';
 import { asContainer, weftCommand } from './container-run.js';
 import { findObject, flag, render } from './rendered.js';
 

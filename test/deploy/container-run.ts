@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 
 export const weftCommand = [process.execPath, join(installRoot, 'bin', 'weft.js')];
 

@@ -12,7 +12,7 @@
  *   values outside an enum, strings that miss their pattern.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { StructuralSchema } from '../../control-plane/model/crd-schema.js';
+import type { StructuralSchema } from '../../control-plane/manifests/crd-schema.js';
 
 type Schema = StructuralSchema & Record<string, unknown>;
 

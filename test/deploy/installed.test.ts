@@ -22,7 +22,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CaClient } from '../../agent/identity/ca-client.js';
 import { ControlPlaneChannel } from '../../agent/identity/control-plane-channel.js';
 import { CaRequestError } from '../../agent/identity/identity-errors.js';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 import { caRootConfigMapKey } from '../../control-plane/ca/kube-ca-root-config-map.js';
 import { secretCertKey, secretKeyKey } from '../../control-plane/ca/kube-secret-ca-store.js';
 import { generateRootCa } from '../../control-plane/ca/root-ca.js';
@@ -30,7 +30,7 @@ import { namespace as namespaceFixture } from '../kube-standin/fixtures.js';
 import type { KubeObject as StandinObject } from '../kube-standin/kube-object.js';
 import { KubeStandin } from '../kube-standin/kube-standin.js';
 import { typeAtPath } from '../kube-standin/resource-types.js';
-import { Testbed } from '../testbed/testbed.js';
+import { Testbed } from '../../testbed/testbed.js';
 import { asContainer, containerArgs, containerEnv, weftCommand } from './container-run.js';
 import { examples, findObject, flag, render } from './rendered.js';
 

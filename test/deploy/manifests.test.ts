@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { agentDefaults } from '../../agent/config.js';
 import { caRootConfigMapKey } from '../../control-plane/ca/kube-ca-root-config-map.js';
-import { MESH_LABEL } from '../../control-plane/model/document-checks.js';
+import { MESH_LABEL } from '../../control-plane/manifests/document-checks.js';
 import { watchedResources } from '../../control-plane/sources/kubernetes-resources.js';
 import { kubernetesSchemaProblems } from './kubernetes-schemas.js';
 import { examples, findObject, flag, flagValues, type KubeObject, render } from './rendered.js';

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 
 export const deployDir = join(installRoot, 'deploy');
 export const examplesDir = join(deployDir, 'examples');

@@ -11,7 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeshFixture, installRoot, type MeshPod } from './mesh-fixture.js';
+import { MeshFixture, installRoot, type MeshPod } from '../../testbed/mesh.js';
 
 const echoVip = '10.96.0.10';
 const apiVip = '10.96.0.30';

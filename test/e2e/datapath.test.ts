@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
-import { MeshFixture, installRoot } from './mesh-fixture.js';
+import { MeshFixture, installRoot } from '../../testbed/mesh.js';
 
 const echoVip = '10.96.0.10';
 const talkerVip = '10.96.0.11';

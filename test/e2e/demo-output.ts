@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
-import { prefixesPresent } from '../testbed/teardown.js';
+import { prefixesPresent } from '../../testbed/teardown.js';
 
 export interface TopRow {
   namespace: string;

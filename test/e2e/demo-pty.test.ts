@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { installRoot } from '../../agent/paths.js';
-import { sweepPrefix } from '../testbed/teardown.js';
+import { installRoot } from '../../core/paths.js';
+import { sweepPrefix } from '../../testbed/teardown.js';
 import { leftovers, prefixIn, topRows } from './demo-output.js';
 
 const liveViewWithinMs = 120_000;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeshFixture, installRoot, type MeshPod, type MeshService } from './mesh-fixture.js';
+import { MeshFixture, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const appScript = fileURLToPath(new URL('./http-telemetry-app.js', import.meta.url));
 const appPort = 8080;

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 
 const budgetMs = 12 * 60_000;
 

@@ -18,14 +18,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeIngressKey, decodeMeshDestinationKey } from '../../agent/datapath/map-codec.js';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 import { PinnedMap } from '../../native/index.js';
 import { namespace, pod, service, type PodFixture } from '../kube-standin/fixtures.js';
 import type { KubeObject } from '../kube-standin/kube-object.js';
 import { KubeStandin } from '../kube-standin/kube-standin.js';
 import { SimulatedKubelet, type QosClass } from '../kube-standin/simulated-kubelet.js';
-import type { PodWorker } from '../testbed/pod-worker-client.js';
-import { Testbed, type LogRecord } from '../testbed/testbed.js';
+import type { PodWorker } from '../../testbed/pod-worker-client.js';
+import { Testbed, type LogRecord } from '../../testbed/testbed.js';
 
 const vip = '10.96.0.10';
 const port = 7000;

@@ -21,16 +21,16 @@ import { stringify } from 'yaml';
 import { CaClient } from '../../agent/identity/ca-client.js';
 import { ControlPlaneChannel } from '../../agent/identity/control-plane-channel.js';
 import { CaRequestError } from '../../agent/identity/identity-errors.js';
-import { spiffeId, type WorkloadIdentity } from '../../agent/identity/identity.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { TestCa } from '../../agent/identity/testing/test-ca.js';
-import { newWorkloadKey } from '../../agent/identity/workload-key.js';
+import { newWorkloadKey } from '../../core/workload-key.js';
 import { tunnelServerName } from '../../agent/proxy/hbone.js';
 import type { PoolEntryStatus } from '../../agent/proxy/pool.js';
 import { CertificateAuthority } from '../../control-plane/ca/certificate-authority.js';
 import { FileCaStore } from '../../control-plane/ca/file-ca-store.js';
 import { workloadCsrKey } from '../../control-plane/ca/workload-csr.js';
-import { inNetns } from '../testbed/exec.js';
-import { MeshFixture, installRoot, type MeshPod, type MeshService } from './mesh-fixture.js';
+import { inNetns } from '../../testbed/exec.js';
+import { MeshFixture, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const farVip = '10.96.0.50';
 const farPort = 7000;
@@ -341,7 +341,8 @@ describe('mTLS between nodes: the wire, the peer identity, the tunnel port, the 
 
     const bare = await runHeld(['openssl', ...common], netns, 500, 10_000);
     assert.notEqual(bare.code, 0, bare.out);
-    assert.match(bare.out, /alert certificate required/);
+    // Node 24's server may close before OpenSSL's certificate_required alert reaches s_client.
+    assert.match(bare.out, /alert certificate required|unexpected eof while reading/);
   });
 
   test("an agent asking for a workload certificate of another node's pod is refused, and the CA logs who asked for what", async () => {

@@ -22,7 +22,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { dashboardQueries, familiesOfExposition, loadDashboard, metricNames, seriesNames } from '../observability/dashboard-queries.js';
 import { promtool } from '../observability/promtool.js';
 import type { DriveSummary } from './http-load.js';
-import { MeshFixture, installRoot, type MeshPod } from './mesh-fixture.js';
+import { MeshFixture, installRoot, type MeshPod } from '../../testbed/mesh.js';
 
 const webVip = '10.96.0.60';
 const webPort = 8080;

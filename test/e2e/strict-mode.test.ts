@@ -20,7 +20,7 @@ import {
   encodeU32Key,
   sumPerCpu,
 } from '../../agent/datapath/map-codec.js';
-import { MeshFixture, installRoot } from './mesh-fixture.js';
+import { MeshFixture, installRoot } from '../../testbed/mesh.js';
 
 const serverVip = '10.96.0.30';
 /** A dropped SYN is never answered: the caller gives up after this. */

@@ -21,13 +21,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cgroupMount } from '../testbed/cgroup.js';
-import { PodWorker, type Testbed } from '../testbed/testbed.js';
+import { cgroupMount } from '../../testbed/cgroup.js';
+import { PodWorker, type Testbed } from '../../testbed/testbed.js';
 
 export type CgroupDriver = 'systemd' | 'cgroupfs';
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
-const workerScript = fileURLToPath(new URL('../testbed/pod-worker.js', import.meta.url));
+const workerScript = fileURLToPath(new URL('../../testbed/pod-worker.js', import.meta.url));
 const enterCgroupAndExec = 'echo $$ > "$0/cgroup.procs" && exec "$@"';
 
 export interface RunningContainer {

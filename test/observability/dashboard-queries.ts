@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 
 export const dashboardFile = join(installRoot, 'deploy', 'observability', 'grafana-dashboard-weft.json');
 

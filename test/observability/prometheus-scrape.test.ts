@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { installRoot } from '../../agent/paths.js';
+import { installRoot } from '../../core/paths.js';
 import { promtool } from './promtool.js';
 
 const scrapeFile = join(installRoot, 'deploy', 'observability', 'prometheus-scrape.yaml');

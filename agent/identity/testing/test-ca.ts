@@ -6,8 +6,8 @@
  * control plane.
  */
 import { webcrypto } from 'node:crypto';
-import { x509 } from '../x509.js';
-import { spiffeId, type CertificateProvider, type Credential, type WorkloadIdentity } from '../identity.js';
+import { x509 } from '../../../core/x509.js';
+import { spiffeId, type CertificateProvider, type Credential, type WorkloadIdentity } from '../../../core/spiffe-id.js';
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const hour = 3_600_000;

@@ -7,9 +7,9 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { MeshConfig, Service, Workload } from '../../../control-plane/model/types.js';
+import type { MeshConfig, Service, Workload } from '../../../model/types.js';
 import { Drain } from '../../drain.js';
-import type { WorkloadIdentity } from '../../identity/identity.js';
+import type { WorkloadIdentity } from '../../../core/spiffe-id.js';
 import { StaticCertificateProvider, TestCa } from '../../identity/testing/test-ca.js';
 import { AgentMetrics } from '../../metrics.js';
 import { ProxyState } from '../../state/proxy-state.js';

@@ -1,0 +1,182 @@
+/**
+ * `weft demo`: a local mesh on this machine's kernel built step by step, a
+ * request through the redirect shown, then traffic from a load pod and the
+ * live `weft top` view until Ctrl-C or the duration runs out. Everything it
+ * made is removed on the way out.
+ */
+import { join } from 'node:path';
+import { countErrors, formatIssue } from '../../model/issues.js';
+import { loadConfigDir } from '../../control-plane/sources/file-source.js';
+import type { MeshConfig } from '../../model/types.js';
+import { prefixesPresent } from '../../testbed/teardown.js';
+import { renderCheckTable } from '../check/render-table.js';
+import { passed, runChecks } from '../check/run-checks.js';
+import { WeftError } from '../../core/errors.js';
+import { defaultConfigDir, installRoot } from '../../core/paths.js';
+import { DemoMeshBuilder, type DemoMesh } from './demo-mesh.js';
+import { startTopView, type TopView } from './live-view.js';
+import { runSetupSteps } from './setup-progress.js';
+import { tryItLines, vipUrl } from './try-it.js';
+
+export interface DemoOptions {
+  durationSeconds: number;
+  /** time between the load pod's requests */
+  intervalMs: number;
+  /** set up, show the request and one `weft top` table, tear down */
+  once: boolean;
+  out: (line: string) => void;
+}
+
+/** How often the live view scrapes the agents. */
+const topIntervalSeconds = 2;
+const showCursor = '\u001b[?25h';
+
+/** A timer that does not keep the process alive once nothing else does. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+async function curlInPod(mesh: DemoMesh, pod: string, url: string, headers: string[] = []): Promise<string> {
+  const child = mesh.testbed.spawnInPod(pod, ['curl', '-sS', '--max-time', '5', ...headers.flatMap((h) => ['-H', h]), url]);
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const output = Buffer.concat(chunks).toString().trim();
+  if (code !== 0) throw new Error(`curl ${url} in ${pod} failed (exit ${code}): ${output}`);
+  return output;
+}
+
+async function loadConfig(): Promise<MeshConfig> {
+  const { config, issues } = await loadConfigDir(defaultConfigDir);
+  if (countErrors(issues) > 0) throw new Error(`the embedded config is invalid:\n${issues.map(formatIssue).join('\n')}`);
+  return config;
+}
+
+function startLoad(mesh: DemoMesh, config: MeshConfig, options: DemoOptions, seconds: number): void {
+  const frontend = config.services.find((s) => s.name === 'frontend')!;
+  mesh.testbed.spawnInPod(
+    mesh.loadPod.name,
+    [
+      process.execPath,
+      join(installRoot, 'dist', 'cli', 'demo', 'load-generator.js'),
+      '--url', vipUrl(frontend),
+      '--interval-ms', String(options.intervalMs),
+      '--duration-s', String(Math.max(1, Math.ceil(seconds))),
+      '--pod', mesh.loadPod.name,
+    ],
+    { logFile: join(mesh.testbed.runDir, `load-${mesh.loadPod.name}.log`) },
+  );
+}
+
+async function showFirstRequests(mesh: DemoMesh, config: MeshConfig, caller: string, out: (line: string) => void): Promise<void> {
+  const frontend = config.services.find((s) => s.name === 'frontend')!;
+  const reviews = config.services.find((s) => s.name === 'reviews')!;
+  out(`A request from pod ${caller} to ${vipUrl(reviews)} (a VIP that exists only in eBPF maps):`);
+  for (let i = 0; i < 2; i++) out(`  ${await curlInPod(mesh, caller, vipUrl(reviews))}`);
+  out('  connect4 rewrote the connect to the node proxy; the proxy found the caller by its cgroup,');
+  out('  picked a reviews endpoint round robin and connected from the node address (the "peer" the backend saw);');
+  out('  v2 runs on node-2: that request crossed over an mTLS HTTP/2 CONNECT tunnel presenting frontend\'s');
+  out('  SPIFFE certificate, and node-2\'s proxy dialled the pod (see "inbound connection complete" in its log).');
+  out('');
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  out(`Through the frontend service, ${vipUrl(frontend)}, with a W3C trace context:`);
+  out(`  ${await curlInPod(mesh, caller, vipUrl(frontend), [`traceparent: ${traceparent}`, 'baggage: demo=weft'])}`);
+  out('  frontend passed traceparent and baggage on to reviews; the mesh carried them unchanged.');
+}
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { out } = options;
+  const startedAt = Date.now();
+  const config = await loadConfig();
+  const caller = config.workloads.find((w) => w.labels['app'] === 'frontend');
+  if (!caller || !config.services.some((s) => s.name === 'frontend') || !config.services.some((s) => s.name === 'reviews')) {
+    throw new Error('the embedded config needs a frontend and a reviews service');
+  }
+
+  let view: TopView | undefined;
+  let setUp = false;
+  const stop = new AbortController();
+  // Runs before the testbed's own signal hook, which removes the run and exits 130/143.
+  const onSignal = (signal: NodeJS.Signals) => {
+    view?.child.kill('SIGTERM');
+    if (process.stdout.isTTY) process.stdout.write(showCursor); // the view may be killed before it restores it
+    out('\nstopping: removing the demo mesh (namespaces, cgroups, pins, processes)');
+    stop.abort();
+    // During set-up nothing waits for `stop`: exit now; the testbed's exit hook removes whatever was made.
+    if (!setUp) process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.prependOnceListener('SIGINT', onSignal);
+  process.prependOnceListener('SIGTERM', onSignal);
+
+  out('weft demo: building a local mesh on this machine\'s kernel');
+  const builder = new DemoMeshBuilder(config, join(defaultConfigDir, 'mesh.yaml'));
+  const preflight = runChecks();
+  try {
+    await runSetupSteps([
+      {
+        title: 'check this machine (privileges, bpf(), cgroup v2, bpffs, BTF)',
+        run: async () => {
+          if (!passed(preflight)) throw new WeftError('WEFT_ERR_PREFLIGHT', 'this machine is missing what the demo needs (see the table below)');
+        },
+      },
+      ...builder.steps(),
+    ]);
+  } catch (error) {
+    if (!passed(preflight)) out(renderCheckTable(preflight));
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await builder.testbed?.destroy();
+    throw error;
+  }
+
+  const mesh = builder.mesh;
+  setUp = true;
+  try {
+    out('');
+    out(`The mesh is up (run prefix ${mesh.testbed.prefix}).`);
+    for (const node of mesh.agentLogs.keys()) out(`  ${node}: ${mesh.testbed.node(node).ip}, proxy on :15001, tunnels on :15008, metrics on :15020`);
+    for (const w of [...config.workloads, mesh.loadPod]) {
+      out(`  pod ${w.namespace}/${w.name} on ${w.node}: ${w.ip} (cgroup ${mesh.testbed.pod(w.name).cgroupPath})`);
+    }
+    out('');
+    await showFirstRequests(mesh, config, caller.name, out);
+    out('');
+    for (const line of tryItLines(mesh, config, caller.name)) out(line);
+    out('');
+
+    const load = `${mesh.loadPod.name} (on ${mesh.loadPod.node}) calls frontend every ${options.intervalMs} ms; frontend calls reviews`;
+    if (options.once) {
+      startLoad(mesh, config, options, 3 * topIntervalSeconds + 5);
+      out(`weft top over both agents, ${topIntervalSeconds} s of traffic: ${load}`);
+      view = startTopView(mesh, { intervalSeconds: topIntervalSeconds, durationSeconds: 0, once: true });
+      const code = await view.exited;
+      if (code !== 0 && !stop.signal.aborted) throw new Error(`weft top --once exited with ${code}`);
+      return;
+    }
+
+    const remainingSeconds = options.durationSeconds - (Date.now() - startedAt) / 1000;
+    if (remainingSeconds <= 0) return;
+    startLoad(mesh, config, options, remainingSeconds);
+    out(`Live view (weft top over both agents, every ${topIntervalSeconds} s): ${load}.`);
+    out(`It runs for up to ${Math.ceil(remainingSeconds)} s; Ctrl-C removes everything.`);
+    out('');
+    view = startTopView(mesh, { intervalSeconds: topIntervalSeconds, durationSeconds: remainingSeconds, once: false });
+    const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const ended = await Promise.race([view.exited, aborted, delay(remainingSeconds * 1000 + 5000)]);
+    if (typeof ended === 'number' && ended !== 0 && !stop.signal.aborted) throw new Error(`the live view (weft top) exited with ${ended}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (view && view.child.exitCode === null && view.child.signalCode === null) {
+      view.child.kill('SIGTERM');
+      await Promise.race([view.exited, delay(2000)]);
+    }
+    if (!stop.signal.aborted) out(`${view && !options.once ? '\n' : ''}removing the demo mesh (namespaces, cgroups, pins, processes)`);
+    await mesh.testbed.destroy();
+    if (prefixesPresent().includes(mesh.testbed.prefix)) {
+      throw new Error(`teardown left objects of ${mesh.testbed.prefix} behind (see ip netns list, /sys/fs/bpf, the cgroup mount)`);
+    }
+    out('done: nothing left behind');
+  }
+}

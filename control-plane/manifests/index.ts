@@ -1,0 +1,25 @@
+/** The config model's public surface: types, loading, checking, and printing issues. */
+export type { LoadResult, MeshConfig, MeshNamespace, Service, ServicePort, SourceRef, Workload } from '../../model/types.js';
+export type * from '../../model/route-types.js';
+export type * from '../../model/policy-types.js';
+export { MESH_ROOT_NAMESPACE, policyScope } from '../../model/policy-types.js';
+export { type ConfigIssue, countErrors, formatIssue, type ResourceRef, resourceKey } from '../../model/issues.js';
+export { parseManifestText, type ParsedManifests } from './parse-manifest.js';
+export { buildMeshConfig } from './build-config.js';
+export { loadManifests, type ManifestText } from './load-manifests.js';
+export type { ManifestObject } from './manifest-object.js';
+export { MESH_LABEL } from './document-checks.js';
+export { notYetSupportedKinds, supportedKinds } from './kinds.js';
+export { emptyMeshConfig } from '../../model/empty-config.js';
+export { type KeptObject, LastGoodConfig, type LastGoodUpdate } from '../builder/last-good-config.js';
+export { unknownNodes } from '../builder/unknown-nodes.js';
+export { parseDuration, formatDuration } from '../../core/duration.js';
+export { compileRouteRegex } from '../../model/route-regex.js';
+export { renderValidationReport, summaryLine, type ValidationReport, validationExitCode, validationReport } from './validation-report.js';
+export { NamespaceSchema } from './schema/namespace.js';
+export { ServiceSchema } from './schema/service.js';
+export { WorkloadSchema } from './schema/workload.js';
+export { HttpRouteSchema } from './schema/http-route.js';
+export { GrpcRouteSchema } from './schema/grpc-route.js';
+export { AuthorizationPolicySchema } from './schema/authorization-policy.js';
+export { PeerAuthenticationSchema } from './schema/peer-authentication.js';
