@@ -1,27 +1,22 @@
 /**
- * The agent, wired: datapath -> config -> enrolment -> state -> proxy.
- * `apply` is the one updater: the only code that writes proxy state, the
- * mesh destination map and the attachments.
+ * The agent, wired: datapath -> config feed -> updater (enrolment, state, maps) -> proxy,
+ * health and admin endpoints. Nothing here decides anything; each part is in its own file.
  */
 import { join } from 'node:path';
-import type { MeshConfig } from '../model/types.js';
+import { NoCgroup2Error, NoConfigSourceError } from './agent-errors.js';
 import { AdminServer } from './admin/admin-server.js';
 import { HealthServer } from './admin/health-server.js';
+import { statusSnapshot } from './admin/status-snapshot.js';
 import { agentDefaults, type AgentOptions } from './config.js';
 import type { ConfigFeed } from './config-feed/config-feed.js';
 import { ControlPlaneFeed } from './config-feed/control-plane-feed.js';
+import { ConfigUpdater } from './config-updater.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
-import { reportEnrolPending } from './enrol/enrol-failure.js';
-import { cgroupPollMs, startEnrolRetry } from './enrol/enrol-retry.js';
-import { Enroller, type EnrolResult } from './enrol/enroller.js';
+import { Enroller } from './enrol/enroller.js';
 import { KubeletCgroups, kubeletLayouts, normalizeKubeletRoot } from './enrol/kubelet-cgroups.js';
 import { ControlPlaneChannel } from './identity/control-plane-channel.js';
-import { localIdentities } from './identity/local-identities.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
-import { syncIngressPolicies } from './enrol/ingress-policies.js';
-import { syncMeshDestinations } from './enrol/mesh-destinations.js';
-import { WeftError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { AgentMetrics } from './metrics.js';
 import { Inbound } from './proxy/inbound.js';
@@ -43,7 +38,7 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
   const log = logger('agent', { node: options.node });
   ensureBpffs();
   const cgroupMount = options.cgroupMount ?? cgroup2MountPoint();
-  if (!cgroupMount) throw new WeftError('WEFT_ERR_NO_CGROUP2', 'no cgroup v2 mount found (see weft check)');
+  if (!cgroupMount) throw new NoCgroup2Error();
 
   const datapath = new Datapath(join(options.bpffsRoot, options.node));
   datapath.setProxyAddress(options.nodeIp, options.outboundPort);
@@ -65,7 +60,6 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
     : undefined;
   const feed = localFeed ?? controlPlaneFeed(options, metrics, channel);
   const first = await feed.start();
-  let config = first.config;
   // Workload certificates come from the control plane's CA; standalone (--config-dir) has none.
   let identities: RunningIdentities | undefined;
   try {
@@ -76,53 +70,15 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
     throw error;
   }
 
-  const apply = (mesh: MeshConfig): EnrolResult => {
-    const local = mesh.workloads.filter((workload) => workload.node === options.node);
-    const enrolment = enroller.reconcile(local);
-    // State first, then the map: connect4 never redirects to a destination the proxy cannot resolve.
-    state.update(mesh, enrolment.byCgroupId);
-    syncMeshDestinations(datapath, mesh);
-    syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, options.nodeIp, enrolLog);
-    metrics.enrolFailures.set(enrolment.failures.length);
-    reportEnrolPending(metrics.enrolPending, enrolment.failures);
-    // Certificates for every local meshed identity, before its first connection needs one.
-    identities?.manager.retain(localIdentities(mesh, options.node, identities.manager.trustDomain));
-    return enrolment;
-  };
-  let enrolment = apply(config);
-  let configVersion = first.version;
-  // As xds-metrics.ts: the gauge follows versions that are numbers and is left alone for any other.
-  const setVersionGauge = (version: string) => {
-    if (/^\d+$/.test(version)) metrics.configVersion.set(Number(version));
-  };
-  setVersionGauge(configVersion);
-  const onUpdate = (update: { config: MeshConfig; version: string }) => {
-    config = update.config;
-    configVersion = update.version;
-    enrolment = apply(config);
-    setVersionGauge(configVersion);
-    log.info(
-      {
-        version: configVersion,
-        services: config.services.length,
-        workloads: config.workloads.length,
-        nodes: config.nodes.map((n) => n.name),
-        enrolled: enrolment.byCgroupId.size,
-      },
-      'config applied',
-    );
-  };
-  feed.on('update', onUpdate);
+  const updater = new ConfigUpdater(
+    { node: options.node, nodeIp: options.nodeIp, datapath, enroller, state, metrics, identities, enrolLog, log, enrolRetryMs: options.enrolRetryMs },
+    first,
+  );
+  feed.on('update', (update) => updater.update(update));
   // An update that arrived while identities started had no listener yet: apply it now.
   const latest = feed.latest();
-  if (latest.version !== configVersion) onUpdate(latest);
-  const retry = startEnrolRetry({
-    retryMs: options.enrolRetryMs,
-    pollMs: cgroupPollMs,
-    failures: () => enrolment.failures,
-    cgroupAppeared: (failures) => enroller.cgroupAppeared(failures),
-    retry: () => (enrolment = apply(config)),
-  });
+  if (latest.version !== updater.version) updater.update(latest);
+  updater.startEnrolRetry();
 
   const drain = new Drain();
   const proxyInputs = {
@@ -143,7 +99,7 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
       metrics,
       log: logger('outbound', { node: options.node }),
       // With a control plane: workload certificates, and where other nodes take tunnels.
-      ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => config.nodes.find((n) => n.name === node)?.ip } : {}),
+      ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => updater.config.nodes.find((n) => n.name === node)?.ip } : {}),
   };
   const outbound = new Outbound(proxyInputs, drain);
   const inbound = identities
@@ -151,38 +107,30 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
     : undefined;
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort);
   const startedAt = Date.now();
-  const admin = new AdminServer(() => {
-    const stats = datapath.stats();
-    const enrolled = new Set(enrolment.byCgroupId.values());
-    const failures = new Map(enrolment.failures.map((f) => [f.workload, f.reason]));
-    return {
-      node: options.node,
-      nodeIp: options.nodeIp,
-      configSource: feed.describe(),
-      configVersion,
-      workloads: config.workloads
-        .filter((w) => w.node === options.node)
-        .map((w) => ({
-          namespace: w.namespace,
-          name: w.name,
-          ip: w.ip,
-          enrolled: enrolled.has(w),
-          ...(enrolled.has(w) ? {} : { reason: failures.get(w) ?? (w.mesh ? 'pending' : 'not meshed') }),
-        })),
-      datapath: { redirected: String(stats.redirected), paired: String(stats.paired) },
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      ...(identities ? { identities: identities.manager.status() } : {}),
-      ...(outbound.tunnels ? { tunnels: outbound.tunnels.snapshot() } : {}),
-      ...(inbound ? { inboundSessions: inbound.sessions() } : {}),
-    };
-  }, options.adminPort);
+  const admin = new AdminServer(
+    () =>
+      statusSnapshot({
+        node: options.node,
+        nodeIp: options.nodeIp,
+        feed,
+        updater,
+        datapath,
+        identities,
+        startedAt,
+        proxy: () => ({
+          ...(outbound.tunnels ? { tunnels: outbound.tunnels.snapshot() } : {}),
+          ...(inbound ? { inboundSessions: inbound.sessions() } : {}),
+        }),
+      }),
+    options.adminPort,
+  );
   try {
     await outbound.run();
     await inbound?.run();
     await health.run();
     await admin.run();
   } catch (error) {
-    clearInterval(retry);
+    updater.stop();
     feed.close();
     identities?.close();
     health.close();
@@ -196,17 +144,17 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
     {
       outbound: outbound.address(),
       pinRoot: datapath.pinRoot,
-      enrolled: [...enrolment.byCgroupId.values()].map((w) => `${w.namespace}/${w.name}`),
-      notEnrolled: enrolment.failures.map((f) => `${f.workload.namespace}/${f.workload.name}`),
-      configVersion,
-      nodes: config.nodes.map((n) => n.name),
+      enrolled: [...updater.enrolment.byCgroupId.values()].map((w) => `${w.namespace}/${w.name}`),
+      notEnrolled: updater.enrolment.failures.map((f) => `${f.workload.namespace}/${f.workload.name}`),
+      configVersion: updater.version,
+      nodes: updater.config.nodes.map((n) => n.name),
     },
     'agent ready',
   );
 
   return {
     async stop() {
-      clearInterval(retry);
+      updater.stop();
       feed.close();
       identities?.close();
       health.ready = false;
@@ -221,7 +169,7 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
 }
 
 function controlPlaneFeed(options: AgentOptions, metrics: AgentMetrics, channel: ControlPlaneChannel | undefined): ConfigFeed {
-  if (!options.controlPlane || !channel) throw new WeftError('WEFT_ERR_NO_CONFIG_SOURCE', 'the agent needs --control-plane or --config-dir');
+  if (!options.controlPlane || !channel) throw new NoConfigSourceError();
   const log = logger('xds', { node: options.node });
   return new ControlPlaneFeed(options.controlPlane, { name: options.node, ip: options.nodeIp }, metrics, log, channel);
 }

@@ -25,7 +25,7 @@
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Workload } from '../../model/types.js';
-import { WeftError } from '../../core/errors.js';
+import { KubeletCgroupRootError } from './enrol-errors.js';
 import type { Logger } from '../../core/log.js';
 
 export type KubeletCgroupDriver = 'systemd' | 'cgroupfs';
@@ -83,8 +83,8 @@ function cgroupfsLayout(root: string): KubeletLayout {
 
 /** '/', '/kubelet', '/kubelet.slice': absolute, no '..', no trailing '/'. */
 export function normalizeKubeletRoot(root: string): string {
-  if (!root.startsWith('/')) throw new WeftError('WEFT_ERR_KUBELET_CGROUP_ROOT', `the kubelet cgroup root must be an absolute cgroup path such as / or /kubelet, not ${JSON.stringify(root)}`);
-  if (root.split('/').includes('..')) throw new WeftError('WEFT_ERR_KUBELET_CGROUP_ROOT', `the kubelet cgroup root must not contain '..': ${JSON.stringify(root)}`);
+  if (!root.startsWith('/')) throw new KubeletCgroupRootError(`the kubelet cgroup root must be an absolute cgroup path such as / or /kubelet, not ${JSON.stringify(root)}`);
+  if (root.split('/').includes('..')) throw new KubeletCgroupRootError(`the kubelet cgroup root must not contain '..': ${JSON.stringify(root)}`);
   const normal = posix.normalize(root);
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }

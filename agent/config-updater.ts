@@ -1,0 +1,111 @@
+/**
+ * The one updater (ztunnel's ProxyStateUpdater): the only code that writes proxy state, the mesh
+ * destination map, the ingress policies and the attachments, for every config the feed delivers
+ * and for every enrolment retry.
+ */
+import type { Logger } from '../core/log.js';
+import type { MeshConfig } from '../model/types.js';
+import type { ConfigUpdate } from './config-feed/config-feed.js';
+import type { Datapath } from './datapath/datapath.js';
+import { reportEnrolPending } from './enrol/enrol-failure.js';
+import { cgroupPollMs, startEnrolRetry } from './enrol/enrol-retry.js';
+import type { Enroller, EnrolResult } from './enrol/enroller.js';
+import { syncIngressPolicies } from './enrol/ingress-policies.js';
+import { syncMeshDestinations } from './enrol/mesh-destinations.js';
+import { localIdentities } from './identity/local-identities.js';
+import type { RunningIdentities } from './identity/start-identities.js';
+import type { AgentMetrics } from './metrics.js';
+import type { ProxyState } from './state/proxy-state.js';
+
+export interface ConfigUpdaterInputs {
+  node: string;
+  nodeIp: string;
+  datapath: Datapath;
+  enroller: Enroller;
+  state: ProxyState;
+  metrics: AgentMetrics;
+  /** Present with a control plane: certificates are prefetched for every local meshed identity. */
+  identities: RunningIdentities | undefined;
+  enrolLog: Logger;
+  log: Logger;
+  enrolRetryMs: number;
+}
+
+export class ConfigUpdater {
+  #config: MeshConfig;
+  #version: string;
+  #enrolment: EnrolResult;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly inputs: ConfigUpdaterInputs, first: ConfigUpdate) {
+    this.#config = first.config;
+    this.#version = first.version;
+    this.#enrolment = this.#apply(first.config);
+    this.#setVersionGauge(first.version);
+  }
+
+  get config(): MeshConfig {
+    return this.#config;
+  }
+
+  get version(): string {
+    return this.#version;
+  }
+
+  get enrolment(): EnrolResult {
+    return this.#enrolment;
+  }
+
+  /** A config from the feed: applied, counted and logged. */
+  update(update: ConfigUpdate): void {
+    this.#config = update.config;
+    this.#version = update.version;
+    this.#enrolment = this.#apply(update.config);
+    this.#setVersionGauge(update.version);
+    this.inputs.log.info(
+      {
+        version: this.#version,
+        services: this.#config.services.length,
+        workloads: this.#config.workloads.length,
+        nodes: this.#config.nodes.map((n) => n.name),
+        enrolled: this.#enrolment.byCgroupId.size,
+      },
+      'config applied',
+    );
+  }
+
+  /** Retries enrolment while a local meshed workload is not enrolled (enrol-retry.ts says when). */
+  startEnrolRetry(): void {
+    this.#retry = startEnrolRetry({
+      retryMs: this.inputs.enrolRetryMs,
+      pollMs: cgroupPollMs,
+      failures: () => this.#enrolment.failures,
+      cgroupAppeared: (failures) => this.inputs.enroller.cgroupAppeared(failures),
+      retry: () => (this.#enrolment = this.#apply(this.#config)),
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.#retry);
+  }
+
+  #apply(mesh: MeshConfig): EnrolResult {
+    const { node, nodeIp, datapath, enroller, state, metrics, identities, enrolLog } = this.inputs;
+    const local = mesh.workloads.filter((workload) => workload.node === node);
+    const enrolment = enroller.reconcile(local);
+    // State first, then the map: connect4 never redirects to a destination the proxy cannot resolve.
+    state.update(mesh, enrolment.byCgroupId);
+    syncMeshDestinations(datapath, mesh);
+    syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, nodeIp, enrolLog);
+    metrics.enrolFailures.set(enrolment.failures.length);
+    reportEnrolPending(metrics.enrolPending, enrolment.failures);
+    // Certificates for every local meshed identity, before its first connection needs one.
+    identities?.manager.retain(localIdentities(mesh, node, identities.manager.trustDomain));
+    return enrolment;
+  }
+
+  /** As xds-metrics.ts: the gauge follows versions that are numbers and is left alone for any other. */
+  #setVersionGauge(version: string): void {
+    if (/^\d+$/.test(version)) this.inputs.metrics.configVersion.set(Number(version));
+  }
+}
