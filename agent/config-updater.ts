@@ -4,6 +4,7 @@
  * and for every enrolment retry.
  */
 import type { Logger } from '../core/log.js';
+import { notEnforcedKinds, notEnforcedObjects } from '../model/not-enforced.js';
 import type { MeshConfig } from '../model/types.js';
 import type { ConfigUpdate } from './config-feed/config-feed.js';
 import type { Datapath } from './datapath/datapath.js';
@@ -36,12 +37,14 @@ export class ConfigUpdater {
   #version: string;
   #enrolment: EnrolResult;
   #retry: NodeJS.Timeout | undefined;
+  #notEnforcedSaid = '';
 
   constructor(private readonly inputs: ConfigUpdaterInputs, first: ConfigUpdate) {
     this.#config = first.config;
     this.#version = first.version;
     this.#enrolment = this.#apply(first.config);
     this.#setVersionGauge(first.version);
+    this.#warnNotEnforced();
   }
 
   get config(): MeshConfig {
@@ -71,6 +74,21 @@ export class ConfigUpdater {
         enrolled: this.#enrolment.byCgroupId.size,
       },
       'config applied',
+    );
+    this.#warnNotEnforced();
+  }
+
+  /** Once per change of the list: objects this proxy receives but does not act on. */
+  #warnNotEnforced(): void {
+    const objects = notEnforcedObjects(this.#config);
+    const said = objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`).join(',');
+    if (said === this.#notEnforcedSaid) return;
+    this.#notEnforcedSaid = said;
+    if (objects.length === 0) return;
+    const kinds = [...new Set(objects.map((o) => o.kind))];
+    this.inputs.log.warn(
+      { notEnforced: objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`), why: Object.fromEntries(kinds.map((k) => [k, notEnforcedKinds[k]])) },
+      'config holds objects this proxy accepts but does not enforce yet',
     );
   }
 

@@ -1,5 +1,6 @@
 /** Port 15000, localhost only: what this agent holds, for `weft status`. */
 import { createServer, type Server } from 'node:http';
+import type { NotEnforcedObject } from '../../model/not-enforced.js';
 import type { IdentityStatus } from '../identity/secret-manager.js';
 
 export interface AgentStatus {
@@ -10,6 +11,8 @@ export interface AgentStatus {
   workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string }>;
   datapath: { redirected: string; paired: string };
   uptimeSeconds: number;
+  /** Objects in this agent's config that its proxy accepts but does not act on yet (model/not-enforced.ts). */
+  notEnforced: NotEnforcedObject[];
   /** Local workload identities and their certificates (control-plane mode only). */
   identities?: IdentityStatus[];
 }

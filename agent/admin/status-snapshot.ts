@@ -1,4 +1,5 @@
 /** What `weft status` shows: one snapshot of the agent, taken when the admin endpoint is asked. */
+import { notEnforcedObjects } from '../../model/not-enforced.js';
 import type { ConfigFeed } from '../config-feed/config-feed.js';
 import type { ConfigUpdater } from '../config-updater.js';
 import type { Datapath } from '../datapath/datapath.js';
@@ -38,6 +39,7 @@ export function statusSnapshot(inputs: StatusInputs): AgentStatus {
       })),
     datapath: { redirected: String(stats.redirected), paired: String(stats.paired) },
     uptimeSeconds: Math.round((Date.now() - inputs.startedAt) / 1000),
+    notEnforced: notEnforcedObjects(updater.config),
     ...(inputs.identities ? { identities: inputs.identities.manager.status() } : {}),
     ...inputs.proxy(),
   };

@@ -19,6 +19,10 @@ export function renderStatus(status: AgentStatus): string {
   for (const w of status.workloads) {
     lines.push(`${w.namespace}/${w.name}`.padEnd(40) + w.ip.padEnd(17) + (w.enrolled ? 'yes' : `no: ${w.reason ?? 'unknown'}`));
   }
+  if (status.notEnforced?.length) {
+    lines.push('', `NOT ENFORCED (accepted, distributed, not acted on by this proxy yet)`);
+    for (const object of status.notEnforced) lines.push(`  ${object.kind} ${object.namespace}/${object.name}`);
+  }
   if (status.identities) {
     lines.push('', 'IDENTITY'.padEnd(56) + 'STATE'.padEnd(10) + 'EXPIRES');
     for (const identity of status.identities) {

@@ -7,6 +7,7 @@
 import type { FieldPath } from './field-path.js';
 import { unusableAddress } from '../../model/address.js';
 import { labelKeyProblem } from '../../model/label-key.js';
+import { isNotEnforcedKind, notEnforcedKinds } from '../../model/not-enforced.js';
 import type { ConfigIssue } from '../../model/issues.js';
 import { issueAt, type ManifestObject } from './manifest-object.js';
 import { checkPolicy } from './policy-checks.js';
@@ -87,6 +88,12 @@ function checkKind(object: ManifestObject): ConfigIssue[] {
   }
 }
 
+/** Accepted is not enforced, for the kinds the proxy does not act on yet: said on every object. */
+function checkEnforced(object: ManifestObject): ConfigIssue[] {
+  if (!isNotEnforcedKind(object.kind)) return [];
+  return [issueAt(object, 'warning', ['kind'], `${object.kind} is accepted and distributed, but not enforced: ${notEnforcedKinds[object.kind]}`)];
+}
+
 export function checkDocument(object: ManifestObject): ConfigIssue[] {
-  return [...checkLabelKeys(object, ['metadata', 'labels'], object.manifest.metadata.labels), ...checkKind(object)];
+  return [...checkLabelKeys(object, ['metadata', 'labels'], object.manifest.metadata.labels), ...checkKind(object), ...checkEnforced(object)];
 }

@@ -31,3 +31,15 @@ export function issueAt(issues: readonly ConfigIssue[], document: number, path: 
 export function errors(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return issues.filter((issue) => issue.severity === 'error');
 }
+
+/** The warning every object of a kind the proxy does not enforce yet gets (model/not-enforced.ts). */
+export function isEnforcementNotice(issue: ConfigIssue): boolean {
+  return issue.severity === 'warning' && issue.path === 'kind' && /is accepted and distributed, but not enforced: /.test(issue.message);
+}
+
+/** The issues other than those notices, after checking there is exactly one notice per such object. */
+export function withoutEnforcementNotices(issues: readonly ConfigIssue[], expectedNotices: number): ConfigIssue[] {
+  const notices = issues.filter(isEnforcementNotice);
+  assert.equal(notices.length, expectedNotices, `expected ${expectedNotices} not-enforced notices, got:\n${notices.map(formatIssue).join('\n')}`);
+  return issues.filter((issue) => !isEnforcementNotice(issue));
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { loadConfigDir } from '../sources/file-source.js';
-import { errors, issueAt, lineInDocument } from './issue-assertions.js';
+import { errors, isEnforcementNotice, issueAt, lineInDocument } from './issue-assertions.js';
 import { formatIssue } from '../../model/issues.js';
 import { renderValidationReport, type ValidationReport, validationExitCode, validationReport } from './validation-report.js';
 
@@ -200,8 +200,13 @@ describe('weft config validate', () => {
   it('finds nothing else, and nothing at all in the good documents', () => {
     const key = (file: string, document: number, path: string) => `${join(dir, file)}#${document}#${path}`;
     const expected = new Set(planted.map(([file, document, path]) => key(file, document, path)));
-    const unexpected = report.issues.filter((issue) => !expected.has(`${issue.file}#${issue.document}#${issue.path}`));
+    const notices = report.issues.filter(isEnforcementNotice);
+    const unexpected = report.issues.filter((issue) => !isEnforcementNotice(issue) && !expected.has(`${issue.file}#${issue.document}#${issue.path}`));
     assert.deepEqual(unexpected.map(formatIssue), []);
+    // Every route and authorization policy read is said to be accepted but not enforced, by its own kind.
+    assert.ok(notices.length >= 3, notices.map(formatIssue).join('\n'));
+    for (const notice of notices) assert.match(notice.message, new RegExp(`^${notice.resource?.kind} is accepted and distributed, but not enforced: `), formatIssue(notice));
+    assert.deepEqual(new Set(notices.map((notice) => notice.resource?.kind)), new Set(['HTTPRoute', 'GRPCRoute', 'AuthorizationPolicy']));
     assert.ok(errors(report.issues).length >= planted.length);
     assert.deepEqual(report.loaded, {
       Namespace: 2,
@@ -221,7 +226,7 @@ describe('weft config validate', () => {
     const lines = run.stdout.trimEnd().split('\n');
     assert.equal(lines.length, report.issues.length + 1);
     assert.equal(lines[0], formatIssue(report.issues[0]!));
-    assert.match(lines.at(-1) ?? '', new RegExp(`^${dir}: invalid, ${report.errors} errors, 0 warnings; .*loaded: 2 Namespaces, 1 Service, 1 Workload, 1 HTTPRoute, 1 GRPCRoute, 1 AuthorizationPolicy, 1 PeerAuthentication`));
+    assert.match(lines.at(-1) ?? '', new RegExp(`^${dir}: invalid, ${report.errors} errors, ${report.warnings} warnings; .*loaded: 2 Namespaces, 1 Service, 1 Workload, 1 HTTPRoute, 1 GRPCRoute, 1 AuthorizationPolicy, 1 PeerAuthentication`));
     assert.equal(validationExitCode(report), 1);
   });
 
@@ -240,6 +245,9 @@ describe('weft config validate', () => {
   it('passes the default mesh (deploy/default) with exit 0', () => {
     const run = validate(defaultMeshDir);
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /: valid, 0 errors, 0 warnings \(1 Namespace, 2 Services, 3 Workloads, 1 HTTPRoute, 1 AuthorizationPolicy\)\n$/);
+    assert.match(run.stdout, /: valid, 0 errors, 2 warnings \(1 Namespace, 2 Services, 3 Workloads, 1 HTTPRoute, 1 AuthorizationPolicy\)\n$/);
+    // The two warnings: the route and the policy are accepted but not enforced yet, said on their own lines.
+    assert.match(run.stdout, /HTTPRoute is accepted and distributed, but not enforced: the proxy balances connections at L4/);
+    assert.match(run.stdout, /AuthorizationPolicy is accepted and distributed, but not enforced: the proxy does not enforce authorization yet/);
   });
 });

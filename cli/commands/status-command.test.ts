@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AgentStatus } from '../../agent/admin/admin-server.js';
+import { renderStatus } from './status-command.js';
+
+const status: AgentStatus = {
+  node: 'node-1',
+  nodeIp: '10.10.0.1',
+  configSource: { kind: 'directory', dir: '/etc/weft' },
+  configVersion: '7',
+  workloads: [{ namespace: 'shop', name: 'reviews-v1', ip: '10.244.1.12', enrolled: true }],
+  datapath: { redirected: '3', paired: '3' },
+  uptimeSeconds: 12,
+  notEnforced: [
+    { kind: 'HTTPRoute', namespace: 'shop', name: 'reviews-canary' },
+    { kind: 'AuthorizationPolicy', namespace: 'shop', name: 'deny-admin' },
+  ],
+};
+
+test('weft status lists the objects the proxy accepts but does not enforce yet, under their own heading', () => {
+  const text = renderStatus(status);
+  assert.match(text, /\nNOT ENFORCED \(accepted, distributed, not acted on by this proxy yet\)\n  HTTPRoute shop\/reviews-canary\n  AuthorizationPolicy shop\/deny-admin\n/);
+});
+
+test('weft status has no such heading when everything it holds is enforced', () => {
+  assert.doesNotMatch(renderStatus({ ...status, notEnforced: [] }), /NOT ENFORCED/);
+});
