@@ -138,13 +138,15 @@ debian_uri() {
 suite=$(grep -oE 'bookworm|trixie|bullseye' <<<"$base") || die "cannot tell the Debian suite of $base"
 node_major=$(grep -oE '^[^/]*node:[0-9]+' <<<"${base##*/}" | grep -oE '[0-9]+$') || die "$base is not a node:<major>-<suite> image"
 node_version=$(node --version)
-stand_in_label=debootstrap-$suite-minbase+host-node-$node_version
+stand_in_label=debootstrap-$suite-minbase+host-node-$node_version+npm-$(npm --version)
 
 make_stand_in() {
   local node_bin npm_root mirror security f
   [ "${node_version%%.*}" = "v$node_major" ] || die "the stand-in for $base needs Node $node_major here, this machine has $node_version"
   node_bin=$(readlink -f "$(command -v node)")
-  npm_root=$(npm root -g 2>/dev/null)
+  # npm's own folder, wherever this machine keeps it (beside Node, or Debian's /usr/lib when
+  # Node 24 came from scripts/install-node.sh); `npm root -g` names the global prefix instead.
+  npm_root=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")")
   mirror=$(debian_uri "$suite") || die "no apt source for $suite in /etc/apt/sources.list*"
   security=$(debian_uri "$suite-security") || security=
 
