@@ -14,7 +14,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MeshFixture, type MeshPod, type MeshService } from '../testbed/mesh.js';
+import { TestbedMesh, type MeshPod, type MeshService } from '../testbed/mesh.js';
 import type { Testbed } from '../testbed/testbed.js';
 import type { PathName } from './bench-options.js';
 import { startHaproxy, type Forward } from './haproxy.js';
@@ -70,7 +70,7 @@ export class BenchMesh {
 
   readonly #profileDir: string | undefined;
 
-  private constructor(readonly mesh: MeshFixture, profileDir: string | undefined) {
+  private constructor(readonly mesh: TestbedMesh, profileDir: string | undefined) {
     this.#profileDir = profileDir;
   }
 
@@ -90,7 +90,7 @@ export class BenchMesh {
       { name: 'server-near', node: 'node-1', labels: { app: 'near' } },
       { name: 'server-far', node: 'node-2', labels: { app: 'far' } },
     ];
-    const mesh = await MeshFixture.create({
+    const mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods,
       services: [...services('near', 'near', 10), ...services('far', 'far', 20)],

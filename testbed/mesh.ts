@@ -1,32 +1,44 @@
 /**
- * A meshed cluster on the testbed: nodes and pods, the manifests describing
- * them, a pod worker in every pod and a real `weft agent` in every node.
+ * A meshed cluster on the testbed, the one builder the e2e tests, the bench
+ * and `weft demo` share: nodes and pods, the config dir with the manifests
+ * describing them, a pod worker in every pod (unless told not to), a
+ * `weft control-plane` on the host and a `weft agent` in each node.
  * With a control plane, the run is as an operator would set one up: its CA
  * and node tokens live in the run's state dir, and each agent presents its
  * node's token (so node authentication is on, as it is whenever tokens exist).
+ *
+ *   const mesh = await TestbedMesh.create({ nodes, pods, services });
+ *   await mesh.startControlPlane();            // optional: without it agents read the config dir
+ *   for (const node of nodes) await mesh.startAgent(node);
+ *   await mesh.waitForNodeAddresses();
+ *   ...
+ *   await mesh.destroy();                      // the testbed's teardown
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import type { ChildProcess } from 'node:child_process';
 import { installRoot } from '../core/paths.js';
 import { NodeTokenFile } from '../control-plane/auth/node-tokens.js';
-import { Testbed, type PodSpec } from './testbed.js';
+import { agentArgs, agentCommandFromEnv, controlPlaneArgs, logFileOf } from './mesh-commands.js';
+import { meshManifests, type MeshPod, type MeshService } from './mesh-manifests.js';
+import { Testbed, type LogRecord } from './testbed.js';
 import type { PodWorker } from './pod-worker-client.js';
-import type { ChildProcess } from 'node:child_process';
 
-export interface MeshPod extends PodSpec {
-  labels?: Record<string, string>;
-  serviceAccount?: string;
-  /** false: a pod with no Workload manifest at all (never enrolled) */
-  workload?: boolean;
-}
+export type { MeshPod, MeshService } from './mesh-manifests.js';
 
-export interface MeshService {
-  name: string;
-  clusterIP: string;
-  port: number;
-  targetPort?: number;
-  selector: Record<string, string>;
+export interface MeshSpec {
+  /** the run prefix's kind letter (default 't') */
+  kind?: string;
+  nodes: string[];
+  pods: MeshPod[];
+  services?: MeshService[];
+  /** The config dir's files by name, written once the pods exist; default one
+   * `mesh.yaml` made from `pods` and `services` (meshManifests). */
+  manifests?: (testbed: Testbed) => Record<string, string>;
+  /** false: no pod worker in the pods (default true) */
+  workers?: boolean;
+  /** how agents are started (default: this checkout's CLI, or WEFT_AGENT_COMMAND) */
+  agentCommand?: string[];
 }
 
 export interface AgentProcess {
@@ -43,63 +55,44 @@ export interface ControlPlaneProcess {
   stateDir: string;
 }
 
-/** How agents are started: this checkout's CLI, or `WEFT_AGENT_COMMAND` (split on spaces)
- * to run them from elsewhere, e.g. a built image's filesystem (scripts/image-check.sh). */
-function agentCommand(): string[] {
-  const command = process.env.WEFT_AGENT_COMMAND?.split(' ').filter(Boolean);
-  return command?.length ? command : [process.execPath, join(installRoot, 'bin', 'weft.js')];
-}
-
-export class MeshFixture {
+export class TestbedMesh {
   readonly workers = new Map<string, PodWorker>();
+  /** the latest agent started in each node, in start order */
   readonly agents = new Map<string, AgentProcess>();
   controlPlane: ControlPlaneProcess | undefined;
-  #agentRuns = 0;
-  #controlPlaneRuns = 0;
+  readonly #agentCommand: string[];
+  readonly #starts = new Map<string, number>();
 
-  private constructor(readonly testbed: Testbed, readonly configDir: string) {}
+  private constructor(readonly testbed: Testbed, readonly configDir: string, agentCommand: string[]) {
+    this.#agentCommand = agentCommand;
+  }
 
-  static async create(spec: { nodes: string[]; pods: MeshPod[]; services: MeshService[] }): Promise<MeshFixture> {
-    const testbed = await Testbed.create({ nodes: spec.nodes, pods: spec.pods.map(({ name, node, ip }) => ({ name, node, ip })) });
+  /** Builds the testbed, writes the config dir and starts the pod workers; on a failure removes the testbed, then throws. */
+  static async create(spec: MeshSpec): Promise<TestbedMesh> {
+    const testbed = await Testbed.create({
+      kind: spec.kind,
+      nodes: spec.nodes,
+      pods: spec.pods.map(({ name, node, ip }) => ({ name, node, ip })),
+    });
     try {
       const configDir = join(testbed.runDir, 'config');
       mkdirSync(configDir, { recursive: true });
-      const fixture = new MeshFixture(testbed, configDir);
-      fixture.writeManifests(spec.pods, spec.services);
-      for (const pod of spec.pods) fixture.workers.set(pod.name, await testbed.startWorker(pod.name));
-      return fixture;
+      const mesh = new TestbedMesh(testbed, configDir, spec.agentCommand ?? agentCommandFromEnv());
+      const files = spec.manifests?.(testbed) ?? { 'mesh.yaml': meshManifests(testbed, spec.pods, spec.services ?? []) };
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(configDir, file), text);
+      if (spec.workers !== false) {
+        for (const pod of spec.pods) mesh.workers.set(pod.name, await testbed.startWorker(pod.name));
+      }
+      return mesh;
     } catch (error) {
       await testbed.destroy();
       throw error;
     }
   }
 
+  /** (Re)writes a manifest file of the config dir from pods and services (a running control plane picks it up). */
   writeManifests(pods: MeshPod[], services: MeshService[], file = 'mesh.yaml'): void {
-    const documents: unknown[] = services.map((service) => ({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: service.name, namespace: 'default' },
-      spec: {
-        clusterIP: service.clusterIP,
-        selector: service.selector,
-        ports: [{ name: 'tcp', port: service.port, targetPort: service.targetPort ?? service.port }],
-      },
-    }));
-    for (const pod of pods.filter((p) => p.workload !== false)) {
-      const handle = this.testbed.pod(pod.name);
-      documents.push({
-        apiVersion: 'weft.dev/v1alpha1',
-        kind: 'Workload',
-        metadata: { name: pod.name, namespace: 'default', labels: pod.labels ?? {} },
-        spec: {
-          node: pod.node,
-          ip: handle.ip,
-          serviceAccount: pod.serviceAccount ?? pod.name,
-          cgroup: handle.cgroupPath,
-        },
-      });
-    }
-    writeFileSync(join(this.configDir, file), documents.map((d) => stringify(d)).join('---\n'));
+    writeFileSync(join(this.configDir, file), meshManifests(this.testbed, pods, services));
   }
 
   worker(pod: string): PodWorker {
@@ -126,18 +119,10 @@ export class MeshFixture {
     if ((await tokens.list()).length === 0) {
       for (const node of this.testbed.nodes) writeFileSync(this.tokenFile(node.name), (await tokens.create(node.name)).token, { mode: 0o600 });
     }
-    const logFile = join(this.testbed.runDir, `control-plane-${++this.#controlPlaneRuns}.log`);
+    const logFile = this.#nextLogFile('control-plane');
     const child = this.testbed.spawnOnHost(
       'control-plane',
-      [
-        process.execPath,
-        join(installRoot, 'bin', 'weft.js'),
-        'control-plane',
-        '--config-dir', this.configDir,
-        '--listen', `unix:${socket}`,
-        '--state-dir', stateDir,
-        ...(options.args ?? []),
-      ],
+      controlPlaneArgs({ configDir: this.configDir, socket, stateDir, args: options.args }),
       { logFile },
     );
     this.controlPlane = { child, logFile, socket, stateDir };
@@ -146,21 +131,20 @@ export class MeshFixture {
   }
 
   /** Starts `weft agent` in the node's namespace and waits for 'agent ready'; with
-   * a control plane running, the agent takes its config from it. */
-  async startAgent(node: string): Promise<AgentProcess> {
-    const logFile = join(this.testbed.runDir, `agent-${node}-${++this.#agentRuns}.log`);
+   * a control plane running, the agent takes its config from it. `args` are added
+   * to the command line (e.g. `--access-log off`). */
+  async startAgent(node: string, options: { args?: string[] } = {}): Promise<AgentProcess> {
+    const logFile = this.#nextLogFile(`agent-${node}`);
+    const controlPlane = this.controlPlane ? { socket: this.controlPlane.socket, tokenFile: this.tokenFile(node) } : undefined;
     const child = this.testbed.spawnInNode(
       node,
-      [
-        ...agentCommand(),
-        'agent',
-        '--node', node,
-        '--node-ip', this.testbed.node(node).ip,
-        ...(this.controlPlane
-          ? ['--control-plane', `unix:${this.controlPlane.socket}`, '--token-file', this.tokenFile(node)]
-          : ['--config-dir', this.configDir]),
-        '--bpffs-root', this.testbed.pinRoot,
-      ],
+      agentArgs(this.#agentCommand, {
+        node,
+        nodeIp: this.testbed.node(node).ip,
+        source: { configDir: this.configDir, controlPlane },
+        pinRoot: this.testbed.pinRoot,
+        args: options.args,
+      }),
       { logFile },
     );
     const agent = { node, child, logFile };
@@ -178,17 +162,25 @@ export class MeshFixture {
         node,
         (line) => (line.msg === 'config applied' || line.msg === 'agent ready') && Array.isArray(line.nodes) && line.nodes.length === count,
         timeoutMs,
-      );
+      ).catch((error: Error) => {
+        throw new Error(`the agent on ${node} never learned every node's address: ${error.message}`);
+      });
     }
   }
 
   /** The first agent log line matching, waiting up to `timeoutMs` for it. */
-  waitForAgentLog(node: string, predicate: (line: Record<string, any>) => boolean, timeoutMs = 5000) {
+  waitForAgentLog(node: string, predicate: (line: Record<string, any>) => boolean, timeoutMs = 5000): Promise<LogRecord> {
     return this.testbed.waitForLog(this.agents.get(node)!.logFile, predicate, timeoutMs);
   }
 
   async destroy(): Promise<void> {
     await this.testbed.destroy();
+  }
+
+  #nextLogFile(name: string): string {
+    const start = (this.#starts.get(name) ?? 0) + 1;
+    this.#starts.set(name, start);
+    return logFileOf(this.testbed.runDir, name, start);
   }
 }
 

@@ -16,7 +16,7 @@ import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
-import { MeshFixture } from '../../testbed/mesh.js';
+import { TestbedMesh } from '../../testbed/mesh.js';
 import { asContainer, weftCommand } from './container-run.js';
 import { findObject, flag, render } from './rendered.js';
 
@@ -43,7 +43,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 describe('the agent with the DaemonSet\'s capabilities', { timeout: 180_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
   let runs = 0;
 
   /** The agent as the DaemonSet's container runs it, on the testbed's manifests. */
@@ -63,7 +63,7 @@ describe('the agent with the DaemonSet\'s capabilities', { timeout: 180_000 }, (
   const connectVip = () => mesh.worker('client').request('connect', { host: echoVip, port: 7000, bytes: 16, expect: 'hello-echo', timeoutMs: 5000 });
 
   before(async () => {
-    mesh = await MeshFixture.create({
+    mesh = await TestbedMesh.create({
       nodes: ['node-1'],
       pods: [
         { name: 'client', node: 'node-1', labels: { app: 'client' } },

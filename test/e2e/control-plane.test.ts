@@ -11,7 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeshFixture, installRoot, type MeshPod } from '../../testbed/mesh.js';
+import { TestbedMesh, installRoot, type MeshPod } from '../../testbed/mesh.js';
 
 const echoVip = '10.96.0.10';
 const apiVip = '10.96.0.30';
@@ -31,7 +31,7 @@ const echoService = { name: 'echo', clusterIP: echoVip, port: 7000, selector: { 
 const apiService = { name: 'api', clusterIP: apiVip, port: 7100, selector: { app: 'api' } };
 
 describe('control plane: config streamed live to agents on two nodes', { timeout: 300_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
 
   /** Polls until a connect from `pod` to ip:port gets an answer; returns how long that took. */
   async function reachableWithin(pod: string, host: string, port: number, limitMs: number, since = performance.now()) {
@@ -72,7 +72,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
   }
 
   before(async () => {
-    mesh = await MeshFixture.create({ nodes: ['node-1', 'node-2'], pods, services: [] });
+    mesh = await TestbedMesh.create({ nodes: ['node-1', 'node-2'], pods, services: [] });
     mesh.writeManifests(basePods, [echoService]);
     for (const pod of ['echo-1', 'echo-2']) await mesh.worker(pod).request('listen', { port: 7000, mode: 'hello-echo' });
     for (const pod of ['api-1', 'api-2']) await mesh.worker(pod).request('listen', { port: 7100, mode: 'hello-echo' });

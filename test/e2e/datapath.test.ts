@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { linkInfo } from '../../native/index.js';
-import { MeshFixture, installRoot } from '../../testbed/mesh.js';
+import { TestbedMesh, installRoot } from '../../testbed/mesh.js';
 
 const echoVip = '10.96.0.10';
 const talkerVip = '10.96.0.11';
@@ -21,10 +21,10 @@ function attachedProgramNames(cgroupDir: string): string[] {
 }
 
 describe('data path: eBPF redirection into the node proxy', { timeout: 240_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
 
   before(async () => {
-    mesh = await MeshFixture.create({
+    mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods: [
         { name: 'client-a', node: 'node-1', labels: { app: 'client' } },

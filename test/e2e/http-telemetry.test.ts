@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeshFixture, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
+import { TestbedMesh, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const appScript = fileURLToPath(new URL('./http-telemetry-app.js', import.meta.url));
 const appPort = 8080;
@@ -72,14 +72,14 @@ class Scrape {
   }
 }
 
-async function scrape(mesh: MeshFixture, node: string): Promise<Scrape> {
+async function scrape(mesh: TestbedMesh, node: string): Promise<Scrape> {
   const { ip, netns } = mesh.testbed.node(node);
   const { stdout } = await mesh.testbed.run(['curl', '-sS', '--max-time', '5', `http://${ip}:15020/metrics`], { netns, timeoutMs: 10_000 });
   return new Scrape(parseMetrics(stdout));
 }
 
 /** Polls a node's metrics until `done`, bounded; the last scrape either way. */
-async function scrapeUntil(mesh: MeshFixture, node: string, done: (s: Scrape) => boolean, timeoutMs = 15_000): Promise<Scrape> {
+async function scrapeUntil(mesh: TestbedMesh, node: string, done: (s: Scrape) => boolean, timeoutMs = 15_000): Promise<Scrape> {
   const deadline = Date.now() + timeoutMs;
   let last = await scrape(mesh, node);
   for (let i = 0; i < 300 && !done(last) && Date.now() < deadline; i++) {
@@ -94,7 +94,7 @@ const settled = (s: Scrape, match: Labels) =>
   s.sum('istio_tcp_connections_opened_total', match) === s.sum('istio_tcp_connections_closed_total', match);
 
 /** A process in the pod's namespace and cgroup (so its connects are redirected), to its exit. */
-async function runInPod(mesh: MeshFixture, pod: string, argv: string[], timeoutMs: number): Promise<{ code: number | null; lines: string[] }> {
+async function runInPod(mesh: TestbedMesh, pod: string, argv: string[], timeoutMs: number): Promise<{ code: number | null; lines: string[] }> {
   const child: ChildProcess = mesh.testbed.spawnInPod(pod, argv);
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -107,7 +107,7 @@ async function runInPod(mesh: MeshFixture, pod: string, argv: string[], timeoutM
 }
 
 /** curl from client-1 until the service answers 200 (the first cross-node call waits for certificates). */
-async function warmUp(mesh: MeshFixture, service: MeshService): Promise<void> {
+async function warmUp(mesh: TestbedMesh, service: MeshService): Promise<void> {
   const url = `http://${service.clusterIP}:${service.port}/ok?bytes=1`;
   for (let attempt = 0; attempt < 40; attempt++) {
     const { lines } = await runInPod(mesh, 'client-1', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}\\n', '--max-time', '2', url], 5000);
@@ -149,7 +149,7 @@ interface ClientRun {
   sockets: number;
 }
 
-async function runClient(mesh: MeshFixture, service: MeshService, plan: PlannedRequest[], tag: string): Promise<ClientRun> {
+async function runClient(mesh: TestbedMesh, service: MeshService, plan: PlannedRequest[], tag: string): Promise<ClientRun> {
   const file = join(mesh.testbed.runDir, `plan-${tag}.json`);
   writeFileSync(file, JSON.stringify({ base: `http://${service.clusterIP}:${service.port}`, requests: plan }));
   const child = mesh.testbed.spawnInPod('client-1', [process.execPath, appScript, '--role', 'client', '--plan', file]);
@@ -158,27 +158,7 @@ async function runClient(mesh: MeshFixture, service: MeshService, plan: PlannedR
   return done as unknown as ClientRun;
 }
 
-/** `weft agent` as MeshFixture.startAgent runs it, with `extra` flags. */
-async function startAgent(mesh: MeshFixture, node: string, extra: string[], run: string): Promise<void> {
-  const logFile = join(mesh.testbed.runDir, `agent-${node}-${run}.log`);
-  const child = mesh.testbed.spawnInNode(
-    node,
-    [
-      process.execPath, join(installRoot, 'bin', 'weft.js'), 'agent',
-      '--node', node,
-      '--node-ip', mesh.testbed.node(node).ip,
-      '--control-plane', `unix:${mesh.controlPlane!.socket}`,
-      '--token-file', mesh.tokenFile(node),
-      '--bpffs-root', mesh.testbed.pinRoot,
-      ...extra,
-    ],
-    { logFile },
-  );
-  mesh.agents.set(node, { node, child, logFile });
-  await mesh.testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
-}
-
-async function stopAgent(mesh: MeshFixture, node: string): Promise<void> {
+async function stopAgent(mesh: TestbedMesh, node: string): Promise<void> {
   const { child } = mesh.agents.get(node)!;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const closed = new Promise((resolve) => child.once('close', resolve));
@@ -188,16 +168,16 @@ async function stopAgent(mesh: MeshFixture, node: string): Promise<void> {
   clearTimeout(timer);
 }
 
-function agentLines(mesh: MeshFixture, node: string): Array<Record<string, any>> {
+function agentLines(mesh: TestbedMesh, node: string): Array<Record<string, any>> {
   return mesh.testbed.readLogLines(mesh.agents.get(node)!.logFile);
 }
 
 describe('HTTP telemetry: Istio request metrics, exact byte counters, trace context through the tunnel, access logs', { timeout: 300_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
   const servers = new Map<string, ChildProcess>();
 
   before(async () => {
-    mesh = await MeshFixture.create({ nodes: ['node-1', 'node-2'], pods, services: [near, far] });
+    mesh = await TestbedMesh.create({ nodes: ['node-1', 'node-2'], pods, services: [near, far] });
     for (const pod of ['web-1', 'web-2']) {
       const child = mesh.testbed.spawnInPod(pod, [process.execPath, appScript, '--role', 'server', '--pod', pod, '--port', String(appPort)]);
       servers.set(pod, child);
@@ -300,8 +280,8 @@ describe('HTTP telemetry: Istio request metrics, exact byte counters, trace cont
   test('--access-log off: metrics as before, not one access line on either agent', async () => {
     await stopAgent(mesh, 'node-1');
     await stopAgent(mesh, 'node-2');
-    await startAgent(mesh, 'node-1', ['--access-log', 'off'], 'off');
-    await startAgent(mesh, 'node-2', ['--access-log', 'off'], 'off');
+    await mesh.startAgent('node-1', { args: ['--access-log', 'off'] });
+    await mesh.startAgent('node-2', { args: ['--access-log', 'off'] });
     await mesh.waitForNodeAddresses();
     await warmUp(mesh, near);
     await warmUp(mesh, far);

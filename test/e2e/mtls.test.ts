@@ -30,7 +30,7 @@ import { CertificateAuthority } from '../../control-plane/ca/certificate-authori
 import { FileCaStore } from '../../control-plane/ca/file-ca-store.js';
 import { workloadCsrKey } from '../../control-plane/ca/workload-csr.js';
 import { inNetns } from '../../testbed/exec.js';
-import { MeshFixture, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
+import { TestbedMesh, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const farVip = '10.96.0.50';
 const farPort = 7000;
@@ -89,19 +89,19 @@ async function startCapture(netns: string, file: string) {
 }
 
 /** The packets of a capture file that match a filter, one tcpdump line each. */
-async function packets(mesh: MeshFixture, file: string, filter: string[]): Promise<string[]> {
+async function packets(mesh: TestbedMesh, file: string, filter: string[]): Promise<string[]> {
   const { stdout } = await mesh.testbed.run(['tcpdump', '-r', file, '-nn', ...filter]);
   return stdout.split('\n').filter((line) => line.trim() !== '');
 }
 
 /** `weft status --json` as an operator runs it, inside the node's network namespace. */
-async function agentStatus(mesh: MeshFixture, node: string): Promise<Record<string, any>> {
+async function agentStatus(mesh: TestbedMesh, node: string): Promise<Record<string, any>> {
   const { stdout } = await mesh.testbed.run([process.execPath, weftCli, 'status', '--json'], { netns: mesh.testbed.node(node).netns });
   return JSON.parse(stdout) as Record<string, any>;
 }
 
 /** Polls until a connect from `pod` gets its answer; how long that took (Infinity if never within `limitMs`). */
-async function reachableWithin(mesh: MeshFixture, pod: string, host: string, port: number, limitMs: number): Promise<number> {
+async function reachableWithin(mesh: TestbedMesh, pod: string, host: string, port: number, limitMs: number): Promise<number> {
   const since = performance.now();
   for (let attempt = 0; attempt < 200 && performance.now() - since < limitMs; attempt++) {
     try {
@@ -125,22 +125,22 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean, timeout
   return value;
 }
 
-function controlPlaneLines(mesh: MeshFixture, predicate: (line: Record<string, any>) => boolean): Record<string, any>[] {
+function controlPlaneLines(mesh: TestbedMesh, predicate: (line: Record<string, any>) => boolean): Record<string, any>[] {
   return mesh.testbed.readLogLines(mesh.controlPlane!.logFile).filter(predicate);
 }
 
-function agentLines(mesh: MeshFixture, node: string, predicate: (line: Record<string, any>) => boolean): Record<string, any>[] {
+function agentLines(mesh: TestbedMesh, node: string, predicate: (line: Record<string, any>) => boolean): Record<string, any>[] {
   return mesh.testbed.readLogLines(mesh.agents.get(node)!.logFile).filter(predicate);
 }
 
 /** The agent's CA client, as node `node` (its token) on the control plane's socket. */
-function caClient(mesh: MeshFixture, tokenNode: string, claimedNode = tokenNode): CaClient {
+function caClient(mesh: TestbedMesh, tokenNode: string, claimedNode = tokenNode): CaClient {
   const channel = new ControlPlaneChannel({ address: `unix:${mesh.controlPlane!.socket}`, tokenFile: mesh.tokenFile(tokenNode) });
   return new CaClient({ channel, node: claimedNode, timeoutMs: 5000 });
 }
 
 describe('mTLS between nodes: the wire, the peer identity, the tunnel port, the CA, STRICT', { timeout: 300_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
   const pods: MeshPod[] = [
     { name: 'client-1', node: 'node-1', labels: { app: 'client' } },
     { name: 'echo-1', node: 'node-1', labels: { app: 'echo' } },
@@ -151,7 +151,7 @@ describe('mTLS between nodes: the wire, the peer identity, the tunnel port, the 
   const creds: Record<string, string> = {};
 
   before(async () => {
-    mesh = await MeshFixture.create({ nodes: ['node-1', 'node-2'], pods, services: [farService] });
+    mesh = await TestbedMesh.create({ nodes: ['node-1', 'node-2'], pods, services: [farService] });
     await mesh.worker('echo-1').request('listen', { port: farPort, mode: 'hello-echo' });
     await mesh.worker('echo-1').request('listen', { port: controlPort, mode: 'hello-echo' });
     await mesh.worker('echo-2').request('listen', { port: farPort, mode: 'hello-echo' });
@@ -435,11 +435,11 @@ describe('mTLS between nodes: the wire, the peer identity, the tunnel port, the 
 });
 
 describe('certificate rotation under steady cross-node traffic', { timeout: 480_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
   const runMs = 300_000;
 
   before(async () => {
-    mesh = await MeshFixture.create({
+    mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods: [
         { name: 'client-1', node: 'node-1', labels: { app: 'client' } },

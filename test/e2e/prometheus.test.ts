@@ -22,7 +22,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { dashboardQueries, familiesOfExposition, loadDashboard, metricNames, seriesNames } from '../observability/dashboard-queries.js';
 import { promtool } from '../observability/promtool.js';
 import type { DriveSummary } from './http-load.js';
-import { MeshFixture, installRoot, type MeshPod } from '../../testbed/mesh.js';
+import { TestbedMesh, installRoot, type MeshPod } from '../../testbed/mesh.js';
 
 const webVip = '10.96.0.60';
 const webPort = 8080;
@@ -52,7 +52,7 @@ function withinTenPercent(actual: number, expected: number): boolean {
 }
 
 describe('Prometheus scrapes the agents', { timeout: 150_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
   let node1Netns: string;
   let targets: string[];
   const pods: MeshPod[] = [
@@ -103,7 +103,7 @@ describe('Prometheus scrapes the agents', { timeout: 150_000 }, () => {
   }
 
   before(async () => {
-    mesh = await MeshFixture.create({
+    mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods,
       services: [{ name: 'web', clusterIP: webVip, port: webPort, selector: { app: 'web' } }],

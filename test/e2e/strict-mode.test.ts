@@ -20,7 +20,7 @@ import {
   encodeU32Key,
   sumPerCpu,
 } from '../../agent/datapath/map-codec.js';
-import { MeshFixture, installRoot } from '../../testbed/mesh.js';
+import { TestbedMesh, installRoot } from '../../testbed/mesh.js';
 
 const serverVip = '10.96.0.30';
 /** A dropped SYN is never answered: the caller gives up after this. */
@@ -42,10 +42,10 @@ function attachedProgramNames(cgroupDir: string): string[] {
 }
 
 describe('inbound enforcement: STRICT drops plaintext that bypasses the node proxy', { timeout: 240_000 }, () => {
-  let mesh: MeshFixture;
+  let mesh: TestbedMesh;
 
   before(async () => {
-    mesh = await MeshFixture.create({
+    mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods: [
         { name: 'client', node: 'node-1', labels: { app: 'client' } },
