@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResourceRegistryError, ResourceRejectedError } from '../core/errors.js';
+import { ResourceRegistryError, ResourceRejectedError } from './api-errors.js';
 import type { DiscoveryResponse__Output } from '../proto/generated/weft/v1/DiscoveryResponse.js';
 import type { Resource } from '../proto/generated/weft/v1/Resource.js';
 import type { Service, Workload } from '../model/types.js';

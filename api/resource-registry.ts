@@ -7,7 +7,7 @@
  */
 import type { Resource } from '../proto/generated/weft/v1/Resource.js';
 import type { Resource__Output } from '../proto/generated/weft/v1/Resource.js';
-import { ResourceRegistryError, ResourceRejectedError } from '../core/errors.js';
+import { ResourceRegistryError, ResourceRejectedError } from './api-errors.js';
 import type { MeshConfig } from '../model/types.js';
 import { type ResourceKind, resourceName } from './resource-kind.js';
 import { contentVersion } from './resource-version.js';

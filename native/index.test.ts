@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BpfError } from '../core/errors.js';
+import { BpfError } from './bpf-error.js';
 import { bpfObjectDir } from '../core/paths.js';
 import { cgroup2MountPoint } from '../agent/system/mounts.js';
 import { encodeMeshDestinationKey, encodeMeshDestinationValue, MeshDestinationKind } from '../agent/datapath/map-codec.js';

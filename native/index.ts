@@ -4,7 +4,7 @@
  * code, the errno and a message naming the object.
  */
 import { createRequire } from 'node:module';
-import { BpfError } from '../core/errors.js';
+import { BpfError, NativeAddonMissingError } from './bpf-error.js';
 import { nativeAddonPath } from '../core/paths.js';
 
 interface NativeBpfObject {
@@ -70,10 +70,7 @@ function native(): NativeBinding {
     try {
       binding = require(nativeAddonPath) as NativeBinding;
     } catch (error) {
-      throw new BpfError({
-        code: 'WEFT_ERR_NATIVE_MISSING',
-        message: `cannot load the native addon ${nativeAddonPath} (run npm run build): ${(error as Error).message}`,
-      });
+      throw new NativeAddonMissingError(nativeAddonPath, error);
     }
   }
   return binding;

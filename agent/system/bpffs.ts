@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { PrivilegeError } from '../../core/errors.js';
+import { PrivilegeError } from './system-errors.js';
 import { bpffsMountedAt } from './mounts.js';
 
 /** Mounts bpffs at /sys/fs/bpf if it is missing, as cilium-agent does. */

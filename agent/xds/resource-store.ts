@@ -8,7 +8,7 @@
 import type { DecodedResource, ResourceRegistry } from '../../api/resource-registry.js';
 import type { MeshConfig } from '../../model/types.js';
 import type { DiscoveryResponse__Output } from '../../proto/generated/weft/v1/DiscoveryResponse.js';
-import { ResourceRejectedError } from '../../core/errors.js';
+import { ResourceRejectedError } from '../../api/api-errors.js';
 
 export interface ResourceError {
   name: string;

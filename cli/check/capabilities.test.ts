@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PrivilegeError } from '../../core/errors.js';
+import { PrivilegeError } from '../../agent/system/system-errors.js';
 import { formatMask, hasCapability, parseProcStatus, readProcessPrivileges } from './capabilities.js';
 
 const status = (uid: string, capEff: string) =>

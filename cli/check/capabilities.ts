@@ -1,6 +1,6 @@
 /** Which Linux capabilities this process holds, read from /proc/<pid>/status. */
 import { readFileSync } from 'node:fs';
-import { PrivilegeError } from '../../core/errors.js';
+import { PrivilegeError } from '../../agent/system/system-errors.js';
 
 /** Capability bits as include/uapi/linux/capability.h numbers them. */
 export const Capability = { NET_ADMIN: 12, SYS_ADMIN: 21, SYS_RESOURCE: 24, PERFMON: 38, BPF: 39 } as const;

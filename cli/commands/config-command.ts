@@ -1,6 +1,6 @@
 /** `weft config validate DIR`: every issue with file, document, field and line; exit 1 on any error. */
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../control-plane/sources/file-source-errors.js';
 import { emptyMeshConfig } from '../../model/empty-config.js';
 import type { LoadResult } from '../../model/types.js';
 import { renderValidationReport, validationExitCode, validationReport } from '../../control-plane/manifests/validation-report.js';

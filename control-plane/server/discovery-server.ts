@@ -12,7 +12,8 @@
  * it listens with TLS credentials when given them.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ControlPlaneListenError, DiscoveryProtocolError } from '../../core/errors.js';
+import { DiscoveryProtocolError } from '../../api/api-errors.js';
+import { ControlPlaneListenError } from './server-errors.js';
 import { grpcCodeOf } from '../ca/ca-errors.js';
 import { authorizedNode, NoNodeAuthenticator, type NodeAuthenticator, type NodeCredential } from '../auth/node-authenticator.js';
 import { type Logger, logger } from '../../core/log.js';

@@ -4,7 +4,7 @@ import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ControlPlaneListenError } from '../../core/errors.js';
+import { ControlPlaneListenError } from './server-errors.js';
 import { DiscoveryServer } from './discovery-server.js';
 import { memoryLog } from './test-fixtures.js';
 

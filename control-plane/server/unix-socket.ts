@@ -6,7 +6,7 @@
  */
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { ControlPlaneListenError } from '../../core/errors.js';
+import { ControlPlaneListenError } from './server-errors.js';
 
 const probeTimeoutMs = 1_000;
 

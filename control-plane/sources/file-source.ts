@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from './file-source-errors.js';
 import type { ConfigIssue } from '../../model/issues.js';
 import { loadManifests, type ManifestText } from '../manifests/load-manifests.js';
 import type { LoadResult } from '../../model/types.js';

@@ -15,7 +15,7 @@
  * handles what client-node's Watch gets wrong.
  */
 import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/client-node';
-import { KubernetesApiError } from '../../core/errors.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 import type { Logger } from '../../core/log.js';
 import type { ApiObject } from './kubernetes-api-object.js';
 import { Backoff, type BackoffOptions } from './kubernetes-backoff.js';

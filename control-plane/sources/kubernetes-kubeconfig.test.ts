@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesSourceError } from '../../core/errors.js';
+import { KubernetesSourceError } from './kubernetes-errors.js';
 import { loadKubeConfig } from './kubernetes-kubeconfig.js';
 
 const kubeconfig = (user: string, cluster = 'server: https://10.0.0.1:6443\n    certificate-authority-data: Q0EtREFUQQ==') => `apiVersion: v1

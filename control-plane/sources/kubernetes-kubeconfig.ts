@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesSourceError } from '../../core/errors.js';
+import { KubernetesSourceError } from './kubernetes-errors.js';
 
 export interface KubeConfigOptions {
   kubeconfigPath?: string;

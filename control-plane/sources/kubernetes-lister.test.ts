@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesApiError } from '../../core/errors.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 import { customResource, namespace, node, pod, service } from '../../test/kube-standin/fixtures.js';
 import { KubeStandin } from '../../test/kube-standin/kube-standin.js';
 import { status } from '../../test/kube-standin/status.js';

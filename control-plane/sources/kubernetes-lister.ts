@@ -25,7 +25,7 @@ import {
   ServerConfiguration,
   type V1ListMeta,
 } from '@kubernetes/client-node';
-import { KubernetesApiError } from '../../core/errors.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 import type { WatchedResource } from './kubernetes-resources.js';
 
 export type Lister = () => Promise<KubernetesListObject<KubernetesObject>>;

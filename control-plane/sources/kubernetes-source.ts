@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesSourceError } from '../../core/errors.js';
+import { KubernetesSourceError } from './kubernetes-errors.js';
 import type { Logger } from '../../core/log.js';
 import type { LoadResult } from '../manifests/index.js';
 import type { BackoffOptions } from './kubernetes-backoff.js';

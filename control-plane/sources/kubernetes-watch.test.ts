@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesApiError } from '../../core/errors.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 import { namespace } from '../../test/kube-standin/fixtures.js';
 import { KubeStandin } from '../../test/kube-standin/kube-standin.js';
 import { waitFor } from '../../test/kube-standin/wait-for.js';

@@ -28,7 +28,7 @@
  * The HTTP request and the parsing of the event stream stay client-node's.
  */
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
-import { KubernetesApiError } from '../../core/errors.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 
 /** How one watch ended. */
 export type WatchEnd =
