@@ -22,3 +22,37 @@ test('reset starts again from the base', () => {
   backoff.reset();
   assert.equal(backoff.next(), 50);
 });
+
+test('the defaults are the agent reconnect\'s: 200 ms doubling to 1.5 s, full jitter', () => {
+  const backoff = new Backoff({ random: () => 0.999999 });
+  assert.deepEqual([backoff.baseMs, backoff.capMs, backoff.jitter], [200, 1_500, 'full']);
+  assert.deepEqual(Array.from({ length: 5 }, () => backoff.next()), [199, 399, 799, 1499, 1499]);
+});
+
+test('a fractional jitter takes up to that fraction off the ceiling, rounded', () => {
+  // The Kubernetes informers' retries (control-plane/sources/kubernetes-informer.ts): 250 ms doubling to 30 s, up to 20% short.
+  const longest = new Backoff({ baseMs: 250, capMs: 30_000, jitter: { fraction: 0.2 }, random: () => 0 });
+  assert.deepEqual(Array.from({ length: 9 }, () => longest.next()), [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  const shortest = new Backoff({ baseMs: 250, capMs: 30_000, jitter: { fraction: 0.2 }, random: () => 0.999999 });
+  assert.deepEqual(Array.from({ length: 9 }, () => shortest.next()), [200, 400, 800, 1_600, 3_200, 6_400, 12_800, 24_000, 24_000]);
+  const random = new Backoff({ baseMs: 250, capMs: 30_000, jitter: { fraction: 0.2 } });
+  for (let i = 0; i < 100; i++) {
+    const ceiling = Math.min(30_000, 250 * 2 ** i);
+    const delay = random.next();
+    assert.ok(delay >= Math.round(ceiling * 0.8) && delay <= ceiling, `${delay} for a ceiling of ${ceiling}`);
+  }
+  random.reset();
+  assert.ok(random.next() <= 250);
+});
+
+test('many failures in a row stay at the cap, never NaN or Infinity', () => {
+  for (const jitter of ['full', { fraction: 0.2 }] as const) {
+    const backoff = new Backoff({ baseMs: 1, capMs: 5_000, jitter, random: () => 0.5 });
+    let delay = 0;
+    for (let i = 0; i < 5_000; i++) delay = backoff.next();
+    assert.equal(delay, jitter === 'full' ? 2_500 : 4_500);
+    const zero = new Backoff({ baseMs: 0, capMs: 5_000, jitter, random: () => 0.5 });
+    for (let i = 0; i < 5_000; i++) delay = zero.next();
+    assert.equal(delay, 0);
+  }
+});

@@ -15,10 +15,10 @@
  * handles what client-node's Watch gets wrong.
  */
 import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/client-node';
-import { KubernetesApiError } from './kubernetes-errors.js';
+import { Backoff, type BackoffOptions } from '../../core/backoff.js';
 import type { Logger } from '../../core/log.js';
+import { KubernetesApiError } from './kubernetes-errors.js';
 import type { ApiObject } from './kubernetes-api-object.js';
-import { Backoff, type BackoffOptions } from './kubernetes-backoff.js';
 import type { Lister } from './kubernetes-lister.js';
 import type { WatchedResource } from './kubernetes-resources.js';
 import { InformerWatch, type WatchEnd } from './kubernetes-watch.js';
@@ -49,6 +49,13 @@ export interface ResourceInformerOptions {
   minWatchSeconds?: number;
 }
 
+/**
+ * Retries of the API server: doubling from 250 ms to 30 s, each delay up to
+ * 20% short of it, so that a control plane's informers (and several control
+ * planes) do not retry in step. `retry` options override these field by field.
+ */
+export const apiServerRetry = { baseMs: 250, capMs: 30_000, jitter: { fraction: 0.2 } } as const satisfies BackoffOptions;
+
 /** A watch that ends this soon without an event is treated like a failure (backoff), so a server that closes at once is not hammered. */
 const quickEndMs = 1000;
 
@@ -74,7 +81,7 @@ export class ResourceInformer {
 
   constructor(readonly resource: WatchedResource, kubeConfig: KubeConfig, lister: Lister, options: ResourceInformerOptions) {
     this.#options = options;
-    this.#backoff = new Backoff(options.retry);
+    this.#backoff = new Backoff({ ...apiServerRetry, ...options.retry });
     this.#synced = new Promise((resolve) => (this.#resolveSynced = resolve));
     const minSeconds = options.minWatchSeconds ?? 300;
     const watch = new InformerWatch(kubeConfig, {

@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const names = (result: LoadResult, key: 'services' | 'workloads') => result.config[key].map((object) => `${object.namespace}/${object.name}`).sort();
 
 async function startSource(standin: KubeStandin, options: Partial<KubernetesSourceOptions> = {}): Promise<KubernetesSource> {
-  const source = new KubernetesSource({ server: standin.url, log, retry: { baseMs: 50, maxMs: 500 }, ...options });
+  const source = new KubernetesSource({ server: standin.url, log, retry: { baseMs: 50, capMs: 500 }, ...options });
   await source.start();
   return source;
 }
@@ -408,7 +408,7 @@ describe('KubernetesSource: connecting', () => {
         probe.close(() => resolve(free));
       });
     });
-    const source = new KubernetesSource({ server: `http://127.0.0.1:${port}`, log, startTimeoutMs: 400, retry: { baseMs: 50, maxMs: 100 } });
+    const source = new KubernetesSource({ server: `http://127.0.0.1:${port}`, log, startTimeoutMs: 400, retry: { baseMs: 50, capMs: 100 } });
     await assert.rejects(source.start(), (error: unknown) => {
       assert.ok(error instanceof KubernetesSourceError);
       assert.equal(error.code, 'WEFT_ERR_KUBERNETES');

@@ -15,7 +15,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesSourceError } from './kubernetes-errors.js';
 import type { Logger } from '../../core/log.js';
 import type { LoadResult } from '../manifests/index.js';
-import type { BackoffOptions } from './kubernetes-backoff.js';
+import type { BackoffOptions } from '../../core/backoff.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { type InformerState, type InformerStats, ResourceInformer } from './kubernetes-informer.js';
 import { type KubeConfigOptions, loadKubeConfig } from './kubernetes-kubeconfig.js';
