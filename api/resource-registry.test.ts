@@ -5,7 +5,9 @@ import type { DiscoveryResponse__Output } from '../proto/generated/weft/v1/Disco
 import type { Resource } from '../proto/generated/weft/v1/Resource.js';
 import type { Service, Workload } from '../model/types.js';
 import { mesh, service, workload } from '../control-plane/server/test-fixtures.js';
-import { nodeKind, serviceKind, workloadKind } from './core-codec.js';
+import { nodeKind } from './codecs/node.js';
+import { serviceKind } from './codecs/service.js';
+import { workloadKind } from './codecs/workload.js';
 import { weftV1 } from './load-protos.js';
 import { coreKinds, meshResources } from './mesh-resources.js';
 import { ResourceRegistry } from './resource-registry.js';

@@ -30,7 +30,7 @@
  */
 import type { Service, Workload } from '../model/types.js';
 import type { ScopeContext, ScopeRule } from './resource-kind.js';
-import type { WorkloadWire } from './core-codec.js';
+import type { WorkloadWire } from './codecs/workload.js';
 
 export const everyNode: ScopeRule<any> = (objects) => [...objects];
 
