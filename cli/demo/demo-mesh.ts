@@ -1,29 +1,20 @@
 /**
- * Builds the demo's cluster from the embedded default manifests: one
- * testbed node per `spec.node`, one pod per Workload (same IPs) plus a load
- * pod, the manifests re-rendered with the run's own cgroup paths, a
- * sample-app process in each app pod, a control plane and a `weft agent` in
- * each node. Each step is separate so the demo can show its progress.
+ * The demo's cluster, built on the testbed's mesh builder (testbed/mesh.ts)
+ * from the embedded default manifests: one testbed node per `spec.node`, one
+ * pod per Workload (same IPs) plus a load pod, the manifests re-rendered with
+ * the run's own cgroup paths, a sample-app process in each app pod, a control
+ * plane and a `weft agent` in each node. Each step is separate so the demo can
+ * show its progress.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { MeshConfig, Workload } from '../../model/types.js';
-import { Testbed } from '../../testbed/testbed.js';
-import { NodeTokenFile } from '../../control-plane/auth/node-tokens.js';
+import { TestbedMesh } from '../../testbed/mesh.js';
+import { weftCli } from '../../testbed/mesh-commands.js';
+import { workloadDocument, yamlStream } from '../../testbed/mesh-manifests.js';
+import type { Testbed } from '../../testbed/testbed.js';
 import { installRoot } from '../../core/paths.js';
-
-export interface DemoMesh {
-  testbed: Testbed;
-  configDir: string;
-  controlPlaneSocket: string;
-  controlPlaneLog: string;
-  /** The control plane's CA and node tokens. */
-  stateDir: string;
-  agentLogs: Map<string, string>;
-  /** the meshed pod the demo's traffic comes from (not in the embedded manifests) */
-  loadPod: Workload;
-}
 
 export interface SetupStep {
   title: string;
@@ -71,27 +62,19 @@ export function loadPodFor(config: MeshConfig): Workload {
   };
 }
 
-function workloadManifest(workload: Workload, cgroup: string): string {
-  return stringify({
-    apiVersion: 'weft.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: workload.name, namespace: workload.namespace, labels: workload.labels },
-    spec: { node: workload.node, ip: workload.ip, serviceAccount: workload.serviceAccount, cgroup },
-  });
-}
-
 export class DemoMeshBuilder {
   readonly #config: MeshConfig;
   readonly #manifestFile: string;
   readonly #nodes: string[];
-  readonly #loadPod: Workload;
-  #mesh: DemoMesh | undefined;
+  /** the meshed pod the demo's traffic comes from (not in the embedded manifests) */
+  readonly loadPod: Workload;
+  #mesh: TestbedMesh | undefined;
 
   constructor(config: MeshConfig, manifestFile: string) {
     this.#config = config;
     this.#manifestFile = manifestFile;
     this.#nodes = nodesOf(config.workloads);
-    this.#loadPod = loadPodFor(config);
+    this.loadPod = loadPodFor(config);
   }
 
   /** What the steps made so far: destroy it if a step failed. */
@@ -100,7 +83,7 @@ export class DemoMeshBuilder {
   }
 
   /** The mesh, once every step has run. */
-  get mesh(): DemoMesh {
+  get mesh(): TestbedMesh {
     if (!this.#mesh) throw new Error('the demo mesh is not built yet');
     return this.#mesh;
   }
@@ -111,37 +94,31 @@ export class DemoMeshBuilder {
       {
         title: `create ${this.#nodes.length} nodes and ${this.#config.workloads.length + 1} pods (network namespaces, veths, cgroups)`,
         run: async () => {
-          await this.#createTestbed();
+          await this.#createMesh();
           return `created ${this.#nodes.length} nodes and ${this.#config.workloads.length + 1} pods (run prefix ${this.mesh.testbed.prefix})`;
         },
       },
       { title: `start the sample app in ${appPods.length} pods`, run: () => this.#startApps(appPods) },
       { title: 'start the control plane and mesh CA', run: () => this.#startControlPlane() },
       ...this.#nodes.map((node) => ({ title: `start weft agent on ${node}`, run: () => this.#startAgent(node) })),
-      { title: 'wait until every agent knows every node\'s tunnel address', run: () => this.#waitForNodeAddresses() },
+      { title: 'wait until every agent knows every node\'s tunnel address', run: () => this.mesh.waitForNodeAddresses(15_000) },
     ];
   }
 
-  async #createTestbed(): Promise<void> {
-    const workloads = [...this.#config.workloads, this.#loadPod];
-    const testbed = await Testbed.create({
+  /** The testbed, with the embedded manifests (cgroups moved under the run) and the load pod's Workload in its config dir. */
+  async #createMesh(): Promise<void> {
+    const loadPod = this.loadPod;
+    this.#mesh = await TestbedMesh.create({
       kind: 'd',
       nodes: this.#nodes,
-      pods: workloads.map((w) => ({ name: w.name, node: w.node, ip: w.ip })),
+      pods: [...this.#config.workloads, loadPod].map((w) => ({ name: w.name, node: w.node, ip: w.ip })),
+      workers: false,
+      agentCommand: [process.execPath, weftCli],
+      manifests: (testbed) => ({
+        'mesh.yaml': renderManifests(this.#manifestFile, (name) => testbed.pod(name).cgroupPath),
+        [loadPodFile]: yamlStream([workloadDocument({ ...loadPod, cgroup: testbed.pod(loadPod.name).cgroupPath })]),
+      }),
     });
-    const mesh: DemoMesh = {
-      testbed,
-      configDir: join(testbed.runDir, 'config'),
-      controlPlaneSocket: join(testbed.runDir, 'control-plane.sock'),
-      controlPlaneLog: join(testbed.runDir, 'control-plane.log'),
-      stateDir: join(testbed.runDir, 'state'),
-      agentLogs: new Map(),
-      loadPod: this.#loadPod,
-    };
-    this.#mesh = mesh;
-    mkdirSync(mesh.configDir, { recursive: true });
-    writeFileSync(join(mesh.configDir, 'mesh.yaml'), renderManifests(this.#manifestFile, (name) => testbed.pod(name).cgroupPath));
-    writeFileSync(join(mesh.configDir, loadPodFile), workloadManifest(this.#loadPod, testbed.pod(this.#loadPod.name).cgroupPath));
   }
 
   #servicePortOf(workload: Workload) {
@@ -169,65 +146,14 @@ export class DemoMeshBuilder {
     return `started the sample app: ${pods.map((w) => w.name).join(', ')}`;
   }
 
-  #tokenFile(node: string): string {
-    return join(this.mesh.testbed.runDir, `node-token-${node}`);
-  }
-
   async #startControlPlane(): Promise<string> {
-    const mesh = this.mesh;
-    // One bootstrap token per node, as `weft token create --node N` makes them: agents prove their node.
-    const tokens = new NodeTokenFile(mesh.stateDir);
-    for (const node of this.#nodes) writeFileSync(this.#tokenFile(node), (await tokens.create(node)).token, { mode: 0o600 });
-    mesh.testbed.spawnOnHost(
-      'control-plane',
-      [
-        process.execPath,
-        join(installRoot, 'bin', 'weft.js'),
-        'control-plane',
-        '--config-dir', mesh.configDir,
-        '--listen', `unix:${mesh.controlPlaneSocket}`,
-        '--state-dir', mesh.stateDir,
-      ],
-      { logFile: mesh.controlPlaneLog },
-    );
-    await mesh.testbed.waitForLog(mesh.controlPlaneLog, (line) => line.msg === 'control plane ready', 15_000);
-    return `started the control plane and mesh CA on ${mesh.controlPlaneSocket}, watching ${mesh.configDir}`;
+    // It makes one bootstrap token per node, as `weft token create --node N` does: agents prove their node.
+    const { socket } = await this.mesh.startControlPlane();
+    return `started the control plane and mesh CA on ${socket}, watching ${this.mesh.configDir}`;
   }
 
   async #startAgent(node: string): Promise<string> {
-    const mesh = this.mesh;
-    const logFile = join(mesh.testbed.runDir, `agent-${node}.log`);
-    mesh.testbed.spawnInNode(
-      node,
-      [
-        process.execPath,
-        join(installRoot, 'bin', 'weft.js'),
-        'agent',
-        '--node', node,
-        '--node-ip', mesh.testbed.node(node).ip,
-        '--control-plane', `unix:${mesh.controlPlaneSocket}`,
-        '--token-file', this.#tokenFile(node),
-        '--bpffs-root', mesh.testbed.pinRoot,
-      ],
-      { logFile },
-    );
-    mesh.agentLogs.set(node, logFile);
-    await mesh.testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
-    return `started weft agent on ${node} (${mesh.testbed.node(node).ip}: proxy :15001, tunnels :15008, metrics :15020)`;
-  }
-
-  async #waitForNodeAddresses(): Promise<void> {
-    const mesh = this.mesh;
-    for (const [node, logFile] of mesh.agentLogs) {
-      await mesh.testbed
-        .waitForLog(
-          logFile,
-          (line) => (line.msg === 'config applied' || line.msg === 'agent ready') && Array.isArray(line.nodes) && line.nodes.length === this.#nodes.length,
-          15_000,
-        )
-        .catch((error: Error) => {
-          throw new Error(`the agent on ${node} never learned every node's address: ${error.message}`);
-        });
-    }
+    await this.mesh.startAgent(node);
+    return `started weft agent on ${node} (${this.mesh.testbed.node(node).ip}: proxy :15001, tunnels :15008, metrics :15020)`;
   }
 }

@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { makeCgroup } from '../../testbed/cgroup.js';
 import { inNetns } from '../../testbed/exec.js';
-import { installRoot } from '../../core/paths.js';
-import type { DemoMesh } from './demo-mesh.js';
+import { weftCli } from '../../testbed/mesh-commands.js';
+import type { TestbedMesh } from '../../testbed/mesh.js';
 
-export const weftCli = join(installRoot, 'bin', 'weft.js');
+export { weftCli };
 
 export interface TopViewOptions {
   intervalSeconds: number;
@@ -26,20 +26,20 @@ export interface TopView {
   exited: Promise<number | null>;
 }
 
-export function topAgents(mesh: DemoMesh): string[] {
-  return [...mesh.agentLogs.keys()].map((node) => `http://${mesh.testbed.node(node).ip}:15020/metrics`);
+export function topAgents(mesh: TestbedMesh): string[] {
+  return [...mesh.agents.keys()].map((node) => `http://${mesh.testbed.node(node).ip}:15020/metrics`);
 }
 
-export function viewNode(mesh: DemoMesh): string {
-  return [...mesh.agentLogs.keys()][0]!;
+export function viewNode(mesh: TestbedMesh): string {
+  return [...mesh.agents.keys()][0]!;
 }
 
-export function topArguments(mesh: DemoMesh, options: TopViewOptions): string[] {
+export function topArguments(mesh: TestbedMesh, options: TopViewOptions): string[] {
   const args = ['top', ...topAgents(mesh).flatMap((agent) => ['--agent', agent]), '--interval', `${options.intervalSeconds}s`];
   return options.once ? [...args, '--once'] : [...args, '--duration', `${Math.max(1, Math.ceil(options.durationSeconds))}s`];
 }
 
-export function startTopView(mesh: DemoMesh, options: TopViewOptions): TopView {
+export function startTopView(mesh: TestbedMesh, options: TopViewOptions): TopView {
   const { testbed } = mesh;
   const cgroupDir = join(testbed.cgroupRoot, 'agents', options.once ? 'top-once' : 'top-view');
   makeCgroup(cgroupDir);

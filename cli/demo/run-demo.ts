@@ -7,13 +7,14 @@
 import { join } from 'node:path';
 import { countErrors, formatIssue } from '../../model/issues.js';
 import { loadConfigDir } from '../../control-plane/sources/file-source.js';
-import type { MeshConfig } from '../../model/types.js';
+import type { MeshConfig, Workload } from '../../model/types.js';
 import { prefixesPresent } from '../../testbed/teardown.js';
 import { renderCheckTable } from '../check/render-table.js';
 import { passed, runChecks } from '../check/run-checks.js';
 import { WeftError } from '../../core/errors.js';
 import { defaultConfigDir, installRoot } from '../../core/paths.js';
-import { DemoMeshBuilder, type DemoMesh } from './demo-mesh.js';
+import type { TestbedMesh } from '../../testbed/mesh.js';
+import { DemoMeshBuilder } from './demo-mesh.js';
 import { startTopView, type TopView } from './live-view.js';
 import { runSetupSteps } from './setup-progress.js';
 import { tryItLines, vipUrl } from './try-it.js';
@@ -36,7 +37,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-async function curlInPod(mesh: DemoMesh, pod: string, url: string, headers: string[] = []): Promise<string> {
+async function curlInPod(mesh: TestbedMesh, pod: string, url: string, headers: string[] = []): Promise<string> {
   const child = mesh.testbed.spawnInPod(pod, ['curl', '-sS', '--max-time', '5', ...headers.flatMap((h) => ['-H', h]), url]);
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -53,23 +54,23 @@ async function loadConfig(): Promise<MeshConfig> {
   return config;
 }
 
-function startLoad(mesh: DemoMesh, config: MeshConfig, options: DemoOptions, seconds: number): void {
+function startLoad(mesh: TestbedMesh, loadPod: Workload, config: MeshConfig, options: DemoOptions, seconds: number): void {
   const frontend = config.services.find((s) => s.name === 'frontend')!;
   mesh.testbed.spawnInPod(
-    mesh.loadPod.name,
+    loadPod.name,
     [
       process.execPath,
       join(installRoot, 'dist', 'cli', 'demo', 'load-generator.js'),
       '--url', vipUrl(frontend),
       '--interval-ms', String(options.intervalMs),
       '--duration-s', String(Math.max(1, Math.ceil(seconds))),
-      '--pod', mesh.loadPod.name,
+      '--pod', loadPod.name,
     ],
-    { logFile: join(mesh.testbed.runDir, `load-${mesh.loadPod.name}.log`) },
+    { logFile: join(mesh.testbed.runDir, `load-${loadPod.name}.log`) },
   );
 }
 
-async function showFirstRequests(mesh: DemoMesh, config: MeshConfig, caller: string, out: (line: string) => void): Promise<void> {
+async function showFirstRequests(mesh: TestbedMesh, config: MeshConfig, caller: string, out: (line: string) => void): Promise<void> {
   const frontend = config.services.find((s) => s.name === 'frontend')!;
   const reviews = config.services.find((s) => s.name === 'reviews')!;
   out(`A request from pod ${caller} to ${vipUrl(reviews)} (a VIP that exists only in eBPF maps):`);
@@ -131,12 +132,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
 
   const mesh = builder.mesh;
+  const { loadPod } = builder;
   setUp = true;
   try {
     out('');
     out(`The mesh is up (run prefix ${mesh.testbed.prefix}).`);
-    for (const node of mesh.agentLogs.keys()) out(`  ${node}: ${mesh.testbed.node(node).ip}, proxy on :15001, tunnels on :15008, metrics on :15020`);
-    for (const w of [...config.workloads, mesh.loadPod]) {
+    for (const node of mesh.agents.keys()) out(`  ${node}: ${mesh.testbed.node(node).ip}, proxy on :15001, tunnels on :15008, metrics on :15020`);
+    for (const w of [...config.workloads, loadPod]) {
       out(`  pod ${w.namespace}/${w.name} on ${w.node}: ${w.ip} (cgroup ${mesh.testbed.pod(w.name).cgroupPath})`);
     }
     out('');
@@ -145,9 +147,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for (const line of tryItLines(mesh, config, caller.name)) out(line);
     out('');
 
-    const load = `${mesh.loadPod.name} (on ${mesh.loadPod.node}) calls frontend every ${options.intervalMs} ms; frontend calls reviews`;
+    const load = `${loadPod.name} (on ${loadPod.node}) calls frontend every ${options.intervalMs} ms; frontend calls reviews`;
     if (options.once) {
-      startLoad(mesh, config, options, 3 * topIntervalSeconds + 5);
+      startLoad(mesh, loadPod, config, options, 3 * topIntervalSeconds + 5);
       out(`weft top over both agents, ${topIntervalSeconds} s of traffic: ${load}`);
       view = startTopView(mesh, { intervalSeconds: topIntervalSeconds, durationSeconds: 0, once: true });
       const code = await view.exited;
@@ -157,7 +159,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     const remainingSeconds = options.durationSeconds - (Date.now() - startedAt) / 1000;
     if (remainingSeconds <= 0) return;
-    startLoad(mesh, config, options, remainingSeconds);
+    startLoad(mesh, loadPod, config, options, remainingSeconds);
     out(`Live view (weft top over both agents, every ${topIntervalSeconds} s): ${load}.`);
     out(`It runs for up to ${Math.ceil(remainingSeconds)} s; Ctrl-C removes everything.`);
     out('');

@@ -4,16 +4,16 @@
  * what makes it meshed), where the metrics are, and how to change the mesh live.
  */
 import type { MeshConfig, Service } from '../../model/types.js';
-import type { DemoMesh } from './demo-mesh.js';
+import type { TestbedMesh } from '../../testbed/mesh.js';
 import { topAgents, viewNode, weftCli } from './live-view.js';
 
 /** Enters the pod's network namespace, then its cgroup, then runs the rest of the line. */
-export function enterPod(mesh: DemoMesh, pod: string): string {
+export function enterPod(mesh: TestbedMesh, pod: string): string {
   const handle = mesh.testbed.pod(pod);
   return `nsenter --net=/run/netns/${handle.netns} sh -c 'echo $$ > ${handle.cgroupDir}/cgroup.procs && exec "$0" "$@"'`;
 }
 
-export function enterNode(mesh: DemoMesh, node: string): string {
+export function enterNode(mesh: TestbedMesh, node: string): string {
   return `nsenter --net=/run/netns/${mesh.testbed.node(node).netns}`;
 }
 
@@ -22,7 +22,7 @@ export function vipUrl(service: Service): string {
   return `http://${service.clusterIP}${port === 80 ? '' : `:${port}`}/`;
 }
 
-export function tryItLines(mesh: DemoMesh, config: MeshConfig, caller: string): string[] {
+export function tryItLines(mesh: TestbedMesh, config: MeshConfig, caller: string): string[] {
   const frontend = config.services.find((s) => s.name === 'frontend')!;
   const reviews = config.services.find((s) => s.name === 'reviews')!;
   const node = viewNode(mesh);
@@ -43,7 +43,7 @@ export function tryItLines(mesh: DemoMesh, config: MeshConfig, caller: string): 
   if (otherV2) lines.push(`    e.g. delete the ${otherV2.name} Workload from ${mesh.configDir}/mesh.yaml: every answer then comes from v1`);
   lines.push(
     `  the datapath: bpftool cgroup show ${mesh.testbed.pod(caller).cgroupDir}`,
-    `  logs: ${[mesh.controlPlaneLog, ...mesh.agentLogs.values()].join(' ')}`,
+    `  logs: ${[mesh.controlPlane!.logFile, ...[...mesh.agents.values()].map((a) => a.logFile)].join(' ')}`,
   );
   return lines;
 }
