@@ -19,8 +19,7 @@ import { ControlPlaneChannel } from './identity/control-plane-channel.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
 import { logger } from '../core/log.js';
 import { AgentMetrics } from './metrics.js';
-import { Inbound } from './proxy/inbound.js';
-import { Outbound } from './proxy/outbound.js';
+import { Proxy } from './proxy/proxy.js';
 import { ProxyState } from './state/proxy-state.js';
 import { SourceResolver } from './state/source-resolver.js';
 import { ensureBpffs } from './system/bpffs.js';
@@ -98,13 +97,11 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
       originalDestinations: datapath,
       metrics,
       log: logger('outbound', { node: options.node }),
+      inboundLog: logger('inbound', { node: options.node }),
       // With a control plane: workload certificates, and where other nodes take tunnels.
       ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => updater.config.nodes.find((n) => n.name === node)?.ip } : {}),
   };
-  const outbound = new Outbound(proxyInputs, drain);
-  const inbound = identities
-    ? new Inbound({ ...proxyInputs, certificates: identities.manager, log: logger('inbound', { node: options.node }) }, drain)
-    : undefined;
+  const proxy = new Proxy(proxyInputs, drain);
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort);
   const startedAt = Date.now();
   const admin = new AdminServer(
@@ -117,16 +114,12 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
         datapath,
         identities,
         startedAt,
-        proxy: () => ({
-          ...(outbound.tunnels ? { tunnels: outbound.tunnels.snapshot() } : {}),
-          ...(inbound ? { inboundSessions: inbound.sessions() } : {}),
-        }),
+        proxy: () => ({ ...proxy.status() }),
       }),
     options.adminPort,
   );
   try {
-    await outbound.run();
-    await inbound?.run();
+    await proxy.run();
     await health.run();
     await admin.run();
   } catch (error) {
@@ -142,7 +135,7 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
   health.ready = true;
   log.info(
     {
-      outbound: outbound.address(),
+      outbound: proxy.addresses().outbound,
       pinRoot: datapath.pinRoot,
       enrolled: [...updater.enrolment.byCgroupId.values()].map((w) => `${w.namespace}/${w.name}`),
       notEnrolled: updater.enrolment.failures.map((f) => `${f.workload.namespace}/${f.workload.name}`),

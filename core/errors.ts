@@ -13,17 +13,3 @@ export class WeftError extends Error {
     this.name = new.target.name;
   }
 }
-
-/** Why the proxy refused a connection; the reason is a label in logs and metrics. */
-export type RefusalReason =
-  | 'no_original_destination'
-  | 'unknown_source_workload'
-  | 'unknown_destination'
-  | 'no_healthy_endpoint'
-  | 'upstream_connect_failed';
-
-export class ConnectionRefusedError extends WeftError {
-  constructor(readonly reason: RefusalReason, message: string, options?: { cause?: unknown }) {
-    super('WEFT_ERR_CONNECTION_REFUSED', message, options);
-  }
-}

@@ -4,7 +4,9 @@
  * session's life: TLS 1.3 + ALPN h2, the client's chain verified against the
  * trust bundle (TLS refuses a foreign CA, an expired leaf or no certificate)
  * -> its leaf proves one SPIFFE ID of our trust domain (else the session is
- * dropped) -> each CONNECT stream goes to the InboundHandler.
+ * dropped) -> each CONNECT stream becomes a connection object run down the
+ * stack below. A refusal from any layer is an HTTP status on the stream (the
+ * session and its other streams live on), published with its reason.
  *
  * Which certificate we present: the destination workload's, as ztunnel does.
  * The TCP destination is the node address and says nothing about the pod, so
@@ -16,18 +18,55 @@
  * handshake presented (421 otherwise).
  */
 import type { Socket } from 'node:net';
-import { constants, createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import {
+  constants,
+  createSecureServer,
+  type Http2SecureServer,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../../core/log.js';
 import type { Drain } from '../drain.js';
 import { spiffeId, type CertificateProvider } from '../../core/spiffe-id.js';
-import { defaultInboundPort, defaultMaxStreamsPerSession, parseTunnelServerName, streamWindowBytes, tlsVersions } from './hbone.js';
-import { InboundHandler, localWorkload, type TunnelPeer } from './inbound-handler.js';
+import { connectPod } from '../stack/connect-pod.js';
+import { connectRequest } from '../stack/connect-request.js';
+import { header, nextConnectionId, type InboundConnection, type TunnelPeer } from '../stack/connection.js';
+import { forward } from '../stack/forward.js';
+import { inboundDestination } from '../stack/inbound-destination.js';
+import { inboundSource } from '../stack/inbound-source.js';
+import { buildStack, type Handler } from '../stack/stack.js';
+import { channels } from '../telemetry/events.js';
+import { http2StreamEnd } from './copy-duplex.js';
+import {
+  defaultInboundPort,
+  defaultMaxStreamsPerSession,
+  parseTunnelServerName,
+  passThroughHeaders,
+  streamWindowBytes,
+  tlsVersions,
+  type TraceHeaders,
+} from './hbone.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
-import type { ProxyInputs } from './proxy-inputs.js';
+import type { ListenerInputs } from './proxy-inputs.js';
 import { TlsContexts } from './tls-context.js';
 import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
 
-export type InboundInputs = ProxyInputs & { certificates: CertificateProvider };
+export type InboundInputs = ListenerInputs & { certificates: CertificateProvider };
+
+export function inboundStack(inputs: InboundInputs): Handler<InboundConnection> {
+  return buildStack<InboundConnection>(
+    [
+      connectRequest(), // a plain CONNECT to a pod ip:port
+      inboundDestination(inputs), // a meshed pod of this node, of the identity this session serves
+      inboundSource(inputs), // the source workload, if the claimed pod IP is of the proven identity
+      // authorize(inputs): policy on (peer identity, destination) goes here, before the pod is dialled
+      connectPod(inputs), // dial the pod, then 200
+    ],
+    forward, // copy both ways
+  );
+}
 
 export interface InboundSessionStatus {
   sessionId: number;
@@ -52,7 +91,8 @@ const handshakeTimeoutMs = 10_000;
 export class Inbound {
   readonly #server: Http2SecureServer;
   readonly #contexts: TlsContexts;
-  readonly #handler: InboundHandler;
+  readonly #stack: Handler<InboundConnection>;
+  readonly #log: Logger;
   readonly #sessions = new Map<ServerHttp2Session, AcceptedSession>();
   #nextSessionId = 1;
 
@@ -61,7 +101,8 @@ export class Inbound {
     private readonly drain: Drain,
   ) {
     this.#contexts = new TlsContexts(inputs.certificates);
-    this.#handler = new InboundHandler(inputs);
+    this.#stack = inboundStack(inputs);
+    this.#log = inputs.inboundLog ?? inputs.log;
     this.#server = createSecureServer({
       ...tlsVersions,
       ca: inputs.certificates.trustBundlePem(),
@@ -108,8 +149,8 @@ export class Inbound {
       }
       peer.streams++;
       stream.once('close', () => peer.streams--);
-      this.#handler.handle(stream, headers, peer).catch((error) => {
-        this.inputs.log.error({ err: error, session: peer.sessionId }, 'inbound stream failed unexpectedly');
+      this.#handle(stream, headers, peer).catch((error) => {
+        this.#log.error({ err: error, session: peer.sessionId }, 'inbound stream failed unexpectedly');
         if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       });
     });
@@ -140,7 +181,7 @@ export class Inbound {
         resolve();
       });
     });
-    this.#server.on('error', (error) => this.inputs.log.error({ err: error }, 'inbound listener error'));
+    this.#server.on('error', (error) => this.#log.error({ err: error }, 'inbound listener error'));
   }
 
   /** For `weft status`: sessions from peer nodes, whom they proved to be and what they carry. */
@@ -163,7 +204,7 @@ export class Inbound {
       throw new InboundRefusedError('tunnel_unknown_server_name', 0, `server name '${servername}' names no pod`);
     }
     const { state, config, certificates } = this.inputs;
-    const workload = localWorkload(state, config.nodeName, ip);
+    const workload = state.localWorkload(config.nodeName, ip);
     if (!workload) {
       throw new InboundRefusedError('tunnel_destination_not_local', 0, `server name '${servername}': ${ip} is not a meshed workload on node ${config.nodeName}`);
     }
@@ -174,14 +215,15 @@ export class Inbound {
   #accept(session: ServerHttp2Session): void {
     const socket = session.socket as TLSSocket;
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
-    const { certificates, config, state, metrics, log } = this.inputs;
+    const { certificates, config, state, scope } = this.inputs;
+    const log = this.#log;
     let peer: TunnelPeer;
     try {
       if (!socket.authorized) throw new PeerIdentityError(`the peer chain did not verify: ${socket.authorizationError}`);
       const certificate = socket.getPeerCertificate();
       const identity = peerIdentity(certificate.raw, certificates.trustDomain);
       const servedIp = parseTunnelServerName(typeof socket.servername === 'string' ? socket.servername : '');
-      const served = servedIp === undefined ? undefined : localWorkload(state, config.nodeName, servedIp);
+      const served = servedIp === undefined ? undefined : state.localWorkload(config.nodeName, servedIp);
       if (!served) throw new PeerIdentityError(`the session's server name '${socket.servername}' no longer names a local workload`);
       peer = {
         sessionId: this.#nextSessionId++,
@@ -197,18 +239,47 @@ export class Inbound {
       return;
     }
     this.#sessions.set(session, { ...peer, establishedAt: new Date(), streams: 0 });
-    metrics.tunnelSessions.inc({ direction: 'inbound' });
+    if (channels.tunnelSessionOpen.hasSubscribers) channels.tunnelSessionOpen.publish({ scope, sessionId: peer.sessionId });
     session.on('error', (error) => log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed'));
     session.once('close', () => {
       this.#sessions.delete(session);
-      metrics.tunnelSessions.dec({ direction: 'inbound' });
+      if (channels.tunnelSessionClose.hasSubscribers) channels.tunnelSessionClose.publish({ scope, sessionId: peer.sessionId });
     });
     log.debug({ session: peer.sessionId, src: { principal: spiffeId(peer.identity), addr: address } }, 'inbound tunnel session accepted');
   }
 
   #refuse(reason: InboundRefusalReason, address: string, detail: string): void {
-    this.inputs.metrics.refused.inc({ reason });
-    this.inputs.log.warn({ reason, src: { addr: address }, detail }, 'inbound tunnel refused');
+    if (channels.tunnelRefused.hasSubscribers) channels.tunnelRefused.publish({ scope: this.inputs.scope, reason });
+    this.#log.warn({ reason, src: { addr: address }, detail }, 'inbound tunnel refused');
+  }
+
+  /** One CONNECT stream of an authenticated session; the stack's edge: a refusal from any layer ends here. */
+  async #handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: TunnelPeer): Promise<void> {
+    const trace: TraceHeaders = {};
+    for (const name of passThroughHeaders) {
+      const value = header(headers, name);
+      if (value !== undefined) trace[name] = value;
+    }
+    const connection: InboundConnection = {
+      direction: 'inbound',
+      id: nextConnectionId(),
+      scope: this.inputs.scope,
+      startedAt: performance.now(),
+      stream,
+      headers,
+      peer,
+      authority: header(headers, ':authority') ?? '',
+      trace,
+      // The tunnel stream is the source's side: bytes it sends are the ones the source workload sent.
+      downstream: http2StreamEnd(stream),
+    };
+    try {
+      await this.#stack(connection);
+    } catch (error) {
+      if (!(error instanceof InboundRefusedError)) throw error;
+      if (channels.connectionRefused.hasSubscribers) channels.connectionRefused.publish({ scope: connection.scope, connection, error });
+      if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': error.status }, { endStream: true });
+    }
   }
 }
 

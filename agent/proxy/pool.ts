@@ -10,16 +10,18 @@
  * A session that fails is evicted; only its own streams fail with it.
  * When the source's credential or the trust bundle rotates, sessions made
  * with the old one take no new streams and close once their streams end.
+ * This file is the bookkeeping (ztunnel's PoolState); opening a session is
+ * tunnel-connector.ts.
  */
-import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
-import { connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { ClientHttp2Session } from 'node:http2';
+import type { SecureContext } from 'node:tls';
 import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import type { Logger } from '../../core/log.js';
-import type { AgentMetrics } from '../metrics.js';
-import { connectAuthority, sessionWindowBytes, streamWindowBytes, tlsVersions } from './hbone.js';
-import { expectPeerIdentity } from './peer-identity.js';
+import type { TunnelMetrics } from '../metrics/tunnel-metrics.js';
+import { connectAuthority } from './hbone.js';
 import type { IdentityContext, TlsContexts } from './tls-context.js';
-import { PeerIdentityError, TunnelConnectError } from './tunnel-errors.js';
+import { TunnelConnector } from './tunnel-connector.js';
+import { TunnelConnectError } from './tunnel-errors.js';
 
 export interface PoolKey {
   source: WorkloadIdentity;
@@ -36,7 +38,8 @@ export interface TunnelPoolOptions {
   connectTimeoutMs: number;
   maxStreamsPerSession: number;
   idleTimeoutMs: number;
-  metrics?: AgentMetrics;
+  /** weft_tunnel_handshakes_total and weft_tunnel_sessions{direction="outbound"} */
+  metrics?: TunnelMetrics;
   log: Logger;
 }
 
@@ -89,11 +92,18 @@ export interface PoolEntryStatus {
 
 export class TunnelPool {
   readonly #entries = new Map<string, { key: PoolKey; sessions: PooledSession[] }>();
+  readonly #connector: TunnelConnector;
   #nextId = 1;
-  #handshakes = 0;
   #closed = false;
 
-  constructor(private readonly options: TunnelPoolOptions) {}
+  constructor(private readonly options: TunnelPoolOptions) {
+    this.#connector = new TunnelConnector({
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      connectTimeoutMs: options.connectTimeoutMs,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      log: options.log,
+    });
+  }
 
   /** A session with room for one more stream, opening one when none has room. */
   async acquire(key: PoolKey, serverName: string): Promise<Lease> {
@@ -132,7 +142,7 @@ export class TunnelPool {
 
   /** TLS handshakes this pool started, successful or not. */
   handshakes(): number {
-    return this.#handshakes;
+    return this.#connector.handshakes();
   }
 
   /** For `weft status`: per key, its sessions and their streams. */
@@ -161,33 +171,8 @@ export class TunnelPool {
   }
 
   #open(name: string, key: PoolKey, serverName: string, { context, credential }: IdentityContext, sessions: PooledSession[]): PooledSession {
-    const { log, metrics, connectTimeoutMs, localAddress } = this.options;
-    this.#handshakes++;
-    const verified: { serial?: string } = {};
-    const session = http2Connect(`https://${connectAuthority(key.address.ip, key.address.port)}`, {
-      secureContext: context,
-      servername: serverName,
-      ...tlsVersions,
-      ...(localAddress ? { localAddress } : {}),
-      // Called by TLS after the chain verified against the bundle; an error here fails the handshake.
-      checkServerIdentity: (_host, certificate) => {
-        try {
-          expectPeerIdentity(certificate.raw, key.destination);
-          verified.serial = certificate.serialNumber;
-          return undefined;
-        } catch (error) {
-          return error as Error;
-        }
-      },
-      settings: { enablePush: false, initialWindowSize: streamWindowBytes },
-      // Our own TLS socket only to switch Nagle off (http2 forbids touching its socket once wrapped):
-      // Nagle would hold a small frame back until the previous one is acked, a delay per request.
-      createConnection: (_authority, options) => {
-        const socket = tlsConnect({ ...(options as ConnectionOptions), host: key.address.ip, port: key.address.port, ALPNProtocols: ['h2'] });
-        socket.setNoDelay(true);
-        return socket;
-      },
-    });
+    const { log, metrics } = this.options;
+    const { session, ready } = this.#connector.open(name, key, serverName, context);
     const pooled: PooledSession = {
       id: this.#nextId++,
       key: name,
@@ -197,51 +182,26 @@ export class TunnelPool {
       context,
       credentialNotAfter: credential.notAfter,
       session,
-      ready: undefined as unknown as Promise<ClientHttp2Session>,
-    };
-    pooled.ready = new Promise<ClientHttp2Session>((resolve, reject) => {
-      const timer = setTimeout(
-        () => session.destroy(new TunnelConnectError(name, `no session within ${connectTimeoutMs} ms`)),
-        connectTimeoutMs,
-      );
-      // With TLS 1.3 the client finishes its handshake before the server has judged our certificate:
-      // a refusal shows up after 'connect', as the session closing under its first stream.
-      session.once('connect', () => {
-        clearTimeout(timer);
+      ready: ready.then(({ peerCertificateSerial }) => {
         pooled.state = pooled.state === 'connecting' ? 'ready' : pooled.state;
         pooled.establishedAt = new Date();
-        pooled.peerCertificateSerial = verified.serial;
-        session.setLocalWindowSize(sessionWindowBytes);
-        metrics?.tunnelHandshakes.inc({ result: 'success' });
+        pooled.peerCertificateSerial = peerCertificateSerial;
         log.debug({ tunnel: name, session: pooled.id }, 'tunnel session established');
-        resolve(session);
-      });
-      session.on('remoteSettings', (settings) => {
-        pooled.maxStreams = Math.min(this.options.maxStreamsPerSession, settings.maxConcurrentStreams ?? Infinity);
-      });
-      session.on('goaway', () => this.#evict(pooled));
-      session.on('error', (error) => {
-        clearTimeout(timer);
-        if (pooled.state === 'connecting') {
-          metrics?.tunnelHandshakes.inc({ result: 'failure' });
-          reject(
-            error instanceof PeerIdentityError || error instanceof TunnelConnectError
-              ? error
-              : new TunnelConnectError(name, `tunnel to ${name}: ${error.message}`, { cause: error }),
-          );
-        }
-        log.warn({ tunnel: name, session: pooled.id, err: error }, 'tunnel session failed');
-        this.#evict(pooled);
-      });
-      session.once('close', () => {
-        clearTimeout(timer);
-        reject(new TunnelConnectError(name, `tunnel to ${name} closed before it was ready`));
-        this.#evict(pooled);
-      });
+        return session;
+      }),
+    };
+    session.on('remoteSettings', (settings) => {
+      pooled.maxStreams = Math.min(this.options.maxStreamsPerSession, settings.maxConcurrentStreams ?? Infinity);
     });
+    session.on('goaway', () => this.#evict(pooled));
+    session.on('error', (error) => {
+      log.warn({ tunnel: name, session: pooled.id, err: error }, 'tunnel session failed');
+      this.#evict(pooled);
+    });
+    session.once('close', () => this.#evict(pooled));
     pooled.ready.catch(() => undefined); // callers get it through acquire; this keeps a failure nobody awaits from being unhandled
     sessions.push(pooled);
-    metrics?.tunnelSessions.inc({ direction: 'outbound' });
+    metrics?.sessions.inc({ direction: 'outbound' });
     return pooled;
   }
 
@@ -269,7 +229,7 @@ export class TunnelPool {
     if (pooled.state === 'closed') return;
     pooled.state = 'closed';
     clearTimeout(pooled.idleTimer);
-    this.options.metrics?.tunnelSessions.dec({ direction: 'outbound' });
+    this.options.metrics?.sessions.dec({ direction: 'outbound' });
     const entry = this.#entries.get(pooled.key);
     if (!entry) return;
     entry.sessions = entry.sessions.filter((s) => s !== pooled);

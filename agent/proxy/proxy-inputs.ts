@@ -4,7 +4,9 @@ import type { CertificateProvider } from '../../core/spiffe-id.js';
 import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { ProxyState } from '../state/proxy-state.js';
+import type { TelemetryScope } from '../telemetry/events.js';
 import type { AccessLogOptions } from './access-log.js';
+import type { TunnelPool } from './pool.js';
 
 /** Where the proxy learns what a redirected socket was for. */
 export interface OriginalDestinationSource {
@@ -47,8 +49,12 @@ export interface ProxyInputs {
   state: ProxyState;
   sources: SourceLookup;
   originalDestinations: OriginalDestinationSource;
+  /** read by the telemetry subscribers and the pool; the listeners and layers never record */
   metrics: AgentMetrics;
+  /** the outbound listener's log (and the proxy's) */
   log: Logger;
+  /** the inbound listener's log; `log` when absent */
+  inboundLog?: Logger;
   /**
    * Workload certificates and the trust bundle. The inbound listener needs
    * it; without it the outbound listener connects to pods on other nodes
@@ -57,6 +63,14 @@ export interface ProxyInputs {
   certificates?: CertificateProvider;
   /** Needed with `certificates` for the outbound side of the tunnel. */
   nodeAddress?: NodeAddressResolver;
+}
+
+/** What the hub hands each listener and, through it, each layer: its inputs plus what it owns. */
+export interface ListenerInputs extends ProxyInputs {
+  /** tunnel sessions to peer nodes; absent without certificates (pods elsewhere are then dialled directly) */
+  pool: TunnelPool | undefined;
+  /** this proxy's name on the telemetry channels */
+  scope: TelemetryScope;
 }
 
 /** A resolver over a fixed map (tests, a static node list). */

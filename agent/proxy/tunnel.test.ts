@@ -213,7 +213,7 @@ test('50 sequential connections share one pooled session: one handshake', async 
     client.end(`hello ${i}`);
     assert.equal((await reply).toString(), `hello ${i}`);
   }
-  const pool = bed.outbound.tunnels!;
+  const pool = bed.pool;
   assert.equal(pool.handshakes(), 1);
   await eventually(() => pool.snapshot()[0]?.sessions[0]?.streams === 0);
   const [entry] = pool.snapshot();
@@ -230,7 +230,7 @@ test('a full session (stream limit) makes the pool open a second one', async (t)
   t.after(() => bed.close());
   const clients = await Promise.all([bed.dial(), bed.dial(), bed.dial()]);
   assert.deepEqual(await Promise.all(clients.map((c, i) => roundTrip(c, `c${i}`))), ['c0', 'c1', 'c2']);
-  const pool = bed.outbound.tunnels!;
+  const pool = bed.pool;
   assert.equal(pool.handshakes(), 2);
   assert.deepEqual(pool.snapshot()[0]!.sessions.map((s) => s.streams).sort(), [1, 2]);
   assert.equal(bed.inbound.sessions().length, 2);
@@ -267,7 +267,7 @@ test('rotation: new handshakes use the new certificates; streams already open ke
   t.after(() => bed.close());
   const before = await bed.dial();
   assert.equal(await roundTrip(before, 'old'), 'old');
-  const pool = bed.outbound.tunnels!;
+  const pool = bed.pool;
   const oldServerSerial = pool.snapshot()[0]!.sessions[0]!.peerCertificateSerial;
 
   const newClient = await bed.ca.issue(identity('productpage'));

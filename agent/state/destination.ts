@@ -14,3 +14,10 @@ export type Destination =
 export function serviceKey(service: Service, port: ServicePort): string {
   return `${service.namespace}/${service.name}:${port.port}`;
 }
+
+/** As log lines and refusals name it. */
+export function describeDestination(destination: Destination): string {
+  return destination.kind === 'service'
+    ? serviceKey(destination.service, destination.port)
+    : `${destination.workload.namespace}/${destination.workload.name}:${destination.port}`;
+}

@@ -53,4 +53,12 @@ export class ProxyState {
     if (workload?.mesh) return { kind: 'workload', workload, port };
     return undefined;
   }
+
+  /** A meshed workload scheduled on `nodeName`, by pod IP: what an inbound tunnel may serve. */
+  localWorkload(nodeName: string, ip: string): Workload | undefined {
+    const destination = this.resolve(ip, 0);
+    if (destination?.kind !== 'workload') return undefined;
+    const { workload } = destination;
+    return workload.node === nodeName && workload.mesh ? workload : undefined;
+  }
 }

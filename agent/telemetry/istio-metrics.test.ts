@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Service, Workload } from '../model/types.js';
-import { AgentMetrics } from './metrics.js';
-import { tcpLabels } from './proxy/telemetry-labels.js';
-import type { Destination } from './state/destination.js';
+import type { Service, Workload } from '../../model/types.js';
+import { AgentMetrics } from '../metrics.js';
+import { tcpLabels } from './labels.js';
+import type { Destination } from '../state/destination.js';
 
 const source = { file: 'test', document: 0 };
 const apps = ['frontend', 'cart', 'checkout', 'payments', 'search'];
@@ -25,8 +25,8 @@ function drive(metrics: AgentMetrics, pods: Workload[]): void {
     const svc = service(next);
     const destination: Destination = { kind: 'service', service: svc, port: svc.ports[0]!, endpoints: [{ workload: to, ip: to.ip, port: 8080 }] };
     const labels = tcpLabels(from, destination, { workload: to, ip: to.ip, port: 8080 }, { trustDomain: 'cluster.local', tunnelled: true });
-    metrics.tcpConnection(labels).closed(100, 200);
-    const recordHttp = metrics.httpConnection(labels);
+    metrics.istio.tcpConnection(labels).closed(100, 200);
+    const recordHttp = metrics.istio.httpConnection(labels);
     for (const code of ['200', '404', '503']) recordHttp(code, '-', { durationMs: 3, requestBodyBytes: 10, responseBodyBytes: 20 });
   }
 }

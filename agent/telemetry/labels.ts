@@ -1,16 +1,24 @@
 /**
- * Istio's labels as the source side reports them (reporter="source"), for a
- * connection from a local workload to a mesh destination.
+ * Istio's labels for a connection, computed once when it opens and shared by
+ * the subscribers (TCP and HTTP families, access log lines).
  *
- * connection_security_policy follows ztunnel's source reporter:
- * `mutual_tls` when the connection went through the HBONE tunnel, `unknown`
- * otherwise (a pod of this node is dialled directly; Envoy sidecars report
- * `unknown` on the source side always, since the client cannot know).
+ * Source side (reporter="source"): connection_security_policy follows
+ * ztunnel's source reporter, `mutual_tls` when the connection went through
+ * the HBONE tunnel, `unknown` otherwise (a pod of this node is dialled
+ * directly; Envoy sidecars report `unknown` on the source side always, since
+ * the client cannot know).
+ *
+ * Destination side (reporter="destination"): the source principal is what
+ * the peer certificate proved; the source workload is named only when the
+ * pod IP the peer claims (Forwarded) belongs, in our state, to a workload of
+ * that same identity; otherwise 'unknown'.
  */
 import type { Workload } from '../../model/types.js';
-import { spiffeId } from '../../core/spiffe-id.js';
-import type { TcpLabels } from '../metrics.js';
+import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
+import type { Connection, InboundConnection, OutboundConnection } from '../stack/connection.js';
+import { filled } from '../stack/stack.js';
 import type { Destination, Endpoint } from '../state/destination.js';
+import type { TcpLabels } from './istio-metrics.js';
 
 export const defaultTrustDomain = 'cluster.local';
 
@@ -45,5 +53,91 @@ export function tcpLabels(source: Workload, destination: Destination, endpoint: 
     request_protocol: 'tcp',
     response_flags: '-',
     connection_security_policy: context.tunnelled ? 'mutual_tls' : 'unknown',
+  };
+}
+
+export function inboundTcpLabels(
+  peer: WorkloadIdentity,
+  source: Workload | undefined,
+  destination: Workload,
+  destinationIdentity: WorkloadIdentity,
+): TcpLabels {
+  return {
+    reporter: 'destination',
+    source_workload: source ? workloadName(source) : 'unknown',
+    source_workload_namespace: peer.namespace,
+    source_principal: spiffeId(peer),
+    destination_workload: workloadName(destination),
+    destination_workload_namespace: destination.namespace,
+    destination_principal: spiffeId(destinationIdentity),
+    // The CONNECT names a pod, not the service the client dialled.
+    destination_service: 'unknown',
+    destination_service_name: 'unknown',
+    destination_service_namespace: 'unknown',
+    request_protocol: 'tcp',
+    response_flags: '-',
+    connection_security_policy: 'mutual_tls',
+  };
+}
+
+/** A connected connection as telemetry names it: its labels, and its two ends as its log lines name them. */
+export interface Described {
+  labels: TcpLabels;
+  src: Record<string, unknown>;
+  dst: Record<string, unknown>;
+}
+
+const namespaced = (workload: Workload) => `${workload.namespace}/${workload.name}`;
+
+/** Labels per connection, computed at first use (its open) and kept as long as the connection object lives. */
+export class ConnectionLabels {
+  readonly #described = new WeakMap<Connection, Described>();
+
+  constructor(private readonly trustDomain: string) {}
+
+  of(connection: Connection): Described {
+    let described = this.#described.get(connection);
+    if (!described) {
+      described = connection.direction === 'outbound' ? this.#outbound(connection) : inbound(connection);
+      this.#described.set(connection, described);
+    }
+    return described;
+  }
+
+  #outbound(connection: OutboundConnection): Described {
+    const source = filled(connection.source, 'source');
+    const endpoint = filled(connection.endpoint, 'endpoint');
+    const labels = tcpLabels(source, filled(connection.destination, 'destination'), endpoint, {
+      trustDomain: this.trustDomain,
+      tunnelled: connection.tunnel !== undefined,
+    });
+    const { ip, port } = connection.peer;
+    return {
+      labels,
+      src: { workload: namespaced(source), principal: labels.source_principal, addr: `${ip}:${port}` },
+      dst: {
+        service: labels.destination_service,
+        workload: namespaced(endpoint.workload),
+        principal: labels.destination_principal,
+        addr: `${endpoint.ip}:${endpoint.port}`,
+      },
+    };
+  }
+}
+
+function inbound(connection: InboundConnection): Described {
+  const { peer, source, authority } = connection;
+  const destination = filled(connection.destination, 'destination');
+  const labels = inboundTcpLabels(peer.identity, source, destination.workload, destination.identity);
+  return {
+    labels,
+    src: {
+      principal: spiffeId(peer.identity),
+      addr: peer.address,
+      session: peer.sessionId,
+      workload: source && namespaced(source),
+      certificateSerial: peer.certificateSerial,
+    },
+    dst: { workload: namespaced(destination.workload), principal: labels.destination_principal, addr: authority },
   };
 }

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { installRoot } from '../../core/paths.js';
 import * as identityErrors from '../../agent/identity/identity-errors.js';
+import * as proxyErrors from '../../agent/proxy/proxy-errors.js';
+import * as tunnelErrors from '../../agent/proxy/tunnel-errors.js';
 import * as systemErrors from '../../agent/system/system-errors.js';
 import * as apiErrors from '../../api/api-errors.js';
 import { WeftError } from '../../core/errors.js';
@@ -39,6 +41,11 @@ test('the domain error classes have their own stable codes', () => {
     new identityErrors.NodeTokenFileError('f', 'x'),
     new identityErrors.ControlPlaneTlsError('x'),
     new systemErrors.PrivilegeError('x'),
+    new proxyErrors.ConnectionRefusedError('unknown_destination', 'x'),
+    new tunnelErrors.PeerIdentityError('x'),
+    new tunnelErrors.TunnelConnectError('x', 'x'),
+    new tunnelErrors.TunnelRefusedError('x', 403, 'x'),
+    new tunnelErrors.InboundRefusedError('tunnel_bad_request', 400, 'x'),
     new apiErrors.ResourceRejectedError('Service/x/y', 'x'),
     new apiErrors.ResourceRegistryError('x'),
     new apiErrors.DiscoveryProtocolError('x'),
@@ -49,7 +56,7 @@ test('the domain error classes have their own stable codes', () => {
     new bpfErrors.BpfError({ message: 'x' }),
     new bpfErrors.NativeAddonMissingError('/x.node', new Error('x')),
   ];
-  const modules = [caErrors, identityErrors, systemErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
+  const modules = [caErrors, identityErrors, systemErrors, proxyErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
   const exported = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === 'function' && value.prototype instanceof WeftError);
   assert.equal(samples.length, exported.length, 'a new error class needs a sample here');
   const codes = samples.map((error) => error.code);

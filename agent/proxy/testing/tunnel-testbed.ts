@@ -4,6 +4,8 @@
  * in front of a TCP "pod" (`reviews`, the backend). Real TLS, real HTTP/2.
  * The config also holds workloads that exist only on paper (never dialled):
  * `ratings` on node-2 (another identity) and `details` on node-3.
+ * Each half-node is put together as the Proxy hub does (proxy.ts), with its
+ * own telemetry scope, metrics and log; node-1 gets the tunnel pool.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -16,7 +18,9 @@ import { ProxyState } from '../../state/proxy-state.js';
 import type { AccessLogOptions } from '../access-log.js';
 import { Inbound } from '../inbound.js';
 import { Outbound } from '../outbound.js';
-import { nodeAddressMap, type ProxyConfig } from '../proxy-inputs.js';
+import type { TunnelPool } from '../pool.js';
+import { listenerInputs, tunnelPool } from '../proxy.js';
+import { nodeAddressMap, type ProxyConfig, type ProxyInputs } from '../proxy-inputs.js';
 
 export const trustDomain = 'cluster.local';
 export const vip = { ip: '10.96.0.20', port: 9080 };
@@ -50,6 +54,8 @@ export interface Testbed {
   serverCertificates: StaticCertificateProvider;
   outbound: Outbound;
   inbound: Inbound;
+  /** node-1's tunnel pool (the hub's, which its outbound listener dials through) */
+  pool: TunnelPool;
   backendPort: number;
   /** connections the backend pod accepted */
   backendAccepted: () => number;
@@ -129,10 +135,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const inboundDrain = new Drain();
   const inboundLog = captureLog();
   const inboundMetrics = new AgentMetrics();
-  const inbound = new Inbound(
-    { config: config('node-2'), state: inboundState, ...unused, metrics: inboundMetrics, log: inboundLog.log, certificates: serverCertificates },
-    inboundDrain,
-  );
+  const inboundInputs = { config: config('node-2'), state: inboundState, ...unused, metrics: inboundMetrics, log: inboundLog.log, certificates: serverCertificates };
+  const inbound = new Inbound({ ...listenerInputs(inboundInputs, undefined), certificates: serverCertificates }, inboundDrain);
   await inbound.run();
 
   const clientCertificates = new StaticCertificateProvider(ca);
@@ -141,19 +145,18 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const outboundDrain = new Drain();
   const outboundLog = captureLog();
   const outboundMetrics = new AgentMetrics();
-  const outbound = new Outbound(
-    {
-      config: { ...config('node-1'), inboundPort: inbound.address().port },
-      state: outboundState,
-      sources: { resolve: (cgroupId) => (cgroupId === 1n ? workloads.productpage : undefined) },
-      originalDestinations: { takeOriginalDestination: () => ({ ...vip, cgroupId: 1n }) },
-      metrics: outboundMetrics,
-      log: outboundLog.log,
-      certificates: clientCertificates,
-      nodeAddress: nodeAddressMap({ 'node-2': '127.0.0.1' }),
-    },
-    outboundDrain,
-  );
+  const outboundInputs: ProxyInputs = {
+    config: { ...config('node-1'), inboundPort: inbound.address().port },
+    state: outboundState,
+    sources: { resolve: (cgroupId) => (cgroupId === 1n ? workloads.productpage : undefined) },
+    originalDestinations: { takeOriginalDestination: () => ({ ...vip, cgroupId: 1n }) },
+    metrics: outboundMetrics,
+    log: outboundLog.log,
+    certificates: clientCertificates,
+    nodeAddress: nodeAddressMap({ 'node-2': '127.0.0.1' }),
+  };
+  const pool = tunnelPool(outboundInputs, outboundDrain)!;
+  const outbound = new Outbound(listenerInputs(outboundInputs, pool), outboundDrain);
   await outbound.run();
 
   return {
@@ -163,6 +166,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     serverCertificates,
     outbound,
     inbound,
+    pool,
     backendPort,
     backendAccepted: () => accepted,
     inboundLog: inboundLog.lines,

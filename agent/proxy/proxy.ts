@@ -1,0 +1,84 @@
+/**
+ * The node proxy (ztunnel's src/proxy.rs): from one ProxyInputs bag it builds
+ * the tunnel pool, the outbound listener and, with certificates, the inbound
+ * tunnel listener, and subscribes its telemetry. The listeners share the
+ * pool through their inputs; nothing outside asks a listener for it.
+ */
+import type { Drain } from '../drain.js';
+import type { TelemetryScope } from '../telemetry/events.js';
+import { defaultTrustDomain } from '../telemetry/labels.js';
+import { subscribeTelemetry } from '../telemetry/subscribe.js';
+import { defaultMaxStreamsPerSession, defaultSessionIdleMs } from './hbone.js';
+import { Inbound, type InboundSessionStatus } from './inbound.js';
+import { Outbound } from './outbound.js';
+import { TunnelPool, type PoolEntryStatus } from './pool.js';
+import type { ListenerInputs, ProxyInputs } from './proxy-inputs.js';
+import { TlsContexts } from './tls-context.js';
+
+export interface ProxyStatus {
+  /** outbound tunnel sessions by (source, destination, node); absent without certificates */
+  tunnels?: PoolEntryStatus[];
+  /** sessions peer nodes opened here; absent without certificates */
+  inboundSessions?: InboundSessionStatus[];
+}
+
+/** The pool of a proxy with certificates: sessions to peer node proxies, closed when the drain starts. */
+export function tunnelPool(inputs: ProxyInputs, drain: Drain): TunnelPool | undefined {
+  const { certificates, config, metrics, log } = inputs;
+  if (!certificates) return undefined;
+  const pool = new TunnelPool({
+    contexts: new TlsContexts(certificates),
+    localAddress: config.nodeIp,
+    connectTimeoutMs: config.connectTimeoutMs,
+    maxStreamsPerSession: config.tunnelMaxStreams ?? defaultMaxStreamsPerSession,
+    idleTimeoutMs: config.tunnelIdleTimeoutMs ?? defaultSessionIdleMs,
+    metrics: metrics.tunnel,
+    log,
+  });
+  drain.signal.addEventListener('abort', () => pool.close(), { once: true });
+  return pool;
+}
+
+/** The listeners' inputs: the proxy's, its pool, and a fresh telemetry scope with its subscribers. */
+export function listenerInputs(inputs: ProxyInputs, pool: TunnelPool | undefined, scope: TelemetryScope = Symbol(inputs.config.nodeName)): ListenerInputs {
+  subscribeTelemetry(scope, {
+    metrics: inputs.metrics,
+    log: inputs.log,
+    ...(inputs.inboundLog ? { inboundLog: inputs.inboundLog } : {}),
+    ...(inputs.config.accessLog ? { accessLog: inputs.config.accessLog } : {}),
+    trustDomain: inputs.certificates?.trustDomain ?? defaultTrustDomain,
+  });
+  return { ...inputs, pool, scope };
+}
+
+export class Proxy {
+  readonly #pool: TunnelPool | undefined;
+  readonly #outbound: Outbound;
+  readonly #inbound: Inbound | undefined;
+
+  constructor(inputs: ProxyInputs, drain: Drain) {
+    this.#pool = tunnelPool(inputs, drain);
+    if (!this.#pool) inputs.log.warn('no certificate provider: connections to pods on other nodes go direct, without mTLS');
+    const listeners = listenerInputs(inputs, this.#pool);
+    this.#outbound = new Outbound(listeners, drain);
+    const { certificates } = listeners;
+    this.#inbound = certificates ? new Inbound({ ...listeners, certificates }, drain) : undefined;
+  }
+
+  async run(): Promise<void> {
+    await this.#outbound.run();
+    await this.#inbound?.run();
+  }
+
+  addresses(): { outbound: { ip: string; port: number }; inbound?: { ip: string; port: number } } {
+    return { outbound: this.#outbound.address(), ...(this.#inbound ? { inbound: this.#inbound.address() } : {}) };
+  }
+
+  /** For `weft status`. */
+  status(): ProxyStatus {
+    return {
+      ...(this.#pool ? { tunnels: this.#pool.snapshot() } : {}),
+      ...(this.#inbound ? { inboundSessions: this.#inbound.sessions() } : {}),
+    };
+  }
+}
