@@ -1,13 +1,14 @@
 /**
  * The node proxy (ztunnel's src/proxy.rs): from one ProxyInputs bag it builds
  * the tunnel pool, the outbound listener and, with certificates, the inbound
- * tunnel listener, and subscribes its telemetry. The listeners share the
+ * tunnel listener, and subscribes its telemetry (agent/telemetry/). The listeners share the
  * pool through their inputs; nothing outside asks a listener for it.
  */
 import type { Drain } from '../drain.js';
 import type { TelemetryScope } from '../telemetry/events.js';
 import { defaultTrustDomain } from '../telemetry/labels.js';
 import { subscribeTelemetry } from '../telemetry/subscribe.js';
+import type { Unsubscribe } from '../telemetry/subscription.js';
 import { defaultMaxStreamsPerSession, defaultSessionIdleMs } from './hbone.js';
 import { Inbound, type InboundSessionStatus } from './inbound.js';
 import { Outbound } from './outbound.js';
@@ -39,16 +40,15 @@ export function tunnelPool(inputs: ProxyInputs, drain: Drain): TunnelPool | unde
   return pool;
 }
 
-/** The listeners' inputs: the proxy's, its pool, and a fresh telemetry scope with its subscribers. */
-export function listenerInputs(inputs: ProxyInputs, pool: TunnelPool | undefined, scope: TelemetryScope = Symbol(inputs.config.nodeName)): ListenerInputs {
-  subscribeTelemetry(scope, {
+/** This proxy's subscribers on the telemetry channels, for its scope; returns their unsubscribe. */
+export function proxyTelemetry(inputs: ProxyInputs, scope: TelemetryScope): Unsubscribe {
+  return subscribeTelemetry(scope, {
     metrics: inputs.metrics,
     log: inputs.log,
     ...(inputs.inboundLog ? { inboundLog: inputs.inboundLog } : {}),
     ...(inputs.config.accessLog ? { accessLog: inputs.config.accessLog } : {}),
     trustDomain: inputs.certificates?.trustDomain ?? defaultTrustDomain,
   });
-  return { ...inputs, pool, scope };
 }
 
 export class Proxy {
@@ -59,7 +59,10 @@ export class Proxy {
   constructor(inputs: ProxyInputs, drain: Drain) {
     this.#pool = tunnelPool(inputs, drain);
     if (!this.#pool) inputs.log.warn('no certificate provider: connections to pods on other nodes go direct, without mTLS');
-    const listeners = listenerInputs(inputs, this.#pool);
+    const scope = Symbol(inputs.config.nodeName);
+    // For the agent's lifetime: connections still closing during the drain are recorded.
+    proxyTelemetry(inputs, scope);
+    const listeners: ListenerInputs = { ...inputs, pool: this.#pool, scope };
     this.#outbound = new Outbound(listeners, drain);
     const { certificates } = listeners;
     this.#inbound = certificates ? new Inbound({ ...listeners, certificates }, drain) : undefined;

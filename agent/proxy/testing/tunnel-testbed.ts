@@ -19,7 +19,7 @@ import type { AccessLogOptions } from '../access-log.js';
 import { Inbound } from '../inbound.js';
 import { Outbound } from '../outbound.js';
 import type { TunnelPool } from '../pool.js';
-import { listenerInputs, tunnelPool } from '../proxy.js';
+import { proxyTelemetry, tunnelPool } from '../proxy.js';
 import { nodeAddressMap, type ProxyConfig, type ProxyInputs } from '../proxy-inputs.js';
 
 export const trustDomain = 'cluster.local';
@@ -136,7 +136,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const inboundLog = captureLog();
   const inboundMetrics = new AgentMetrics();
   const inboundInputs = { config: config('node-2'), state: inboundState, ...unused, metrics: inboundMetrics, log: inboundLog.log, certificates: serverCertificates };
-  const inbound = new Inbound({ ...listenerInputs(inboundInputs, undefined), certificates: serverCertificates }, inboundDrain);
+  const inboundScope = Symbol('node-2');
+  const unsubscribeInbound = proxyTelemetry(inboundInputs, inboundScope);
+  const inbound = new Inbound({ ...inboundInputs, pool: undefined, scope: inboundScope }, inboundDrain);
   await inbound.run();
 
   const clientCertificates = new StaticCertificateProvider(ca);
@@ -156,7 +158,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     nodeAddress: nodeAddressMap({ 'node-2': '127.0.0.1' }),
   };
   const pool = tunnelPool(outboundInputs, outboundDrain)!;
-  const outbound = new Outbound(listenerInputs(outboundInputs, pool), outboundDrain);
+  const outboundScope = Symbol('node-1');
+  const unsubscribeOutbound = proxyTelemetry(outboundInputs, outboundScope);
+  const outbound = new Outbound({ ...outboundInputs, pool, scope: outboundScope }, outboundDrain);
   await outbound.run();
 
   return {
@@ -183,6 +187,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       await outboundDrain.drain(100);
       await inboundDrain.drain(100);
       await new Promise((resolve) => backend.close(resolve));
+      unsubscribeOutbound();
+      unsubscribeInbound();
     },
   };
 }
