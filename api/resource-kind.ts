@@ -1,7 +1,8 @@
 /**
  * One entry per kind of resource on the discovery stream: which MeshConfig
  * array holds it, which `Resource.body` oneof field carries it, its name,
- * its codec, and which nodes receive it. Kinds plug in through the registry
+ * and its codec (which nodes receive it is the control plane's
+ * business: control-plane/server/scope-rules.ts). Kinds plug in through the registry
  * (resource-registry.ts), so the stream, the scoping and the agent's store
  * never name a kind.
  */
@@ -13,19 +14,6 @@ export type ConfigKey = {
 }[keyof MeshConfig];
 
 export type ModelOf<K extends ConfigKey> = MeshConfig[K] extends readonly (infer T)[] ? T : never;
-
-export interface ScopeContext {
-  /** The whole config: a rule may look across kinds (a workload is sent when a Service selects it). */
-  config: MeshConfig;
-  /** The node whose agent receives the result. */
-  node: string;
-}
-
-/**
- * Which objects of a kind a node's agent receives, and in what form: a rule
- * may leave objects out, or send a copy without node-private fields.
- */
-export type ScopeRule<M> = (objects: readonly M[], context: ScopeContext) => M[];
 
 export interface ResourceKind<K extends ConfigKey = ConfigKey, P = any, O = any> {
   /** First segment of resource names, and what messages call it: 'Service'. */
@@ -43,8 +31,6 @@ export interface ResourceKind<K extends ConfigKey = ConfigKey, P = any, O = any>
    * message is what the NACK says) when the body is not a valid object.
    */
   fromProto(body: O, name: string): ModelOf<K>;
-  /** Which objects a node receives (see scope-rules.ts); a method, so kinds of different models share one registry type. */
-  scope(objects: readonly ModelOf<K>[], context: ScopeContext): ModelOf<K>[];
 }
 
 export function resourceName(kind: Pick<ResourceKind, 'kind'>, key: string): string {

@@ -14,7 +14,6 @@ import { principalProblem } from '../../model/principal.js';
 import type { AuthorizationPolicy, SourceRef } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import { fail, namespaced, selectorFromProto, sorted, WIRE_SOURCE } from './wire-values.js';
 
 const ACTIONS = ['ALLOW', 'DENY', 'AUDIT'] as const;
@@ -94,5 +93,4 @@ export const authorizationPolicyKind: ResourceKind<'authorizationPolicies', Auth
   key: namespaced,
   toProto: authorizationPolicyToProto,
   fromProto: (body, name) => authorizationPolicyFromProto(body, resourceSource(name)),
-  scope: everyNode,
 };

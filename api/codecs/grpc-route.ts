@@ -7,7 +7,6 @@ import type { GrpcRoute as GrpcRouteProto, GrpcRoute__Output } from '../../proto
 import type { GrpcRoute, SourceRef } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import {
   backendRefFromProto,
   commonFilterFromProto,
@@ -86,5 +85,4 @@ export const grpcRouteKind: ResourceKind<'grpcRoutes', GrpcRouteProto, GrpcRoute
   key: namespaced,
   toProto: grpcRouteToProto,
   fromProto: (body, name) => grpcRouteFromProto(body, resourceSource(name)),
-  scope: everyNode,
 };

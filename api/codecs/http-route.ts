@@ -14,7 +14,6 @@ import type {
 import type { HttpMethod, HttpPathModifier, HttpRoute, HttpRouteFilter, SourceRef } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import {
   backendRefFromProto,
   commonFilterFromProto,
@@ -148,5 +147,4 @@ export const httpRouteKind: ResourceKind<'httpRoutes', HttpRouteProto, HttpRoute
   key: namespaced,
   toProto: httpRouteToProto,
   fromProto: (body, name) => httpRouteFromProto(body, resourceSource(name)),
-  scope: everyNode,
 };

@@ -7,7 +7,6 @@
 import type { Namespace as NamespaceProto, Namespace__Output } from '../../proto/generated/weft/v1/Namespace.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import { sorted } from './wire-values.js';
 
 export const namespaceKind: ResourceKind<'namespaces', NamespaceProto, Namespace__Output> = {
@@ -21,5 +20,4 @@ export const namespaceKind: ResourceKind<'namespaces', NamespaceProto, Namespace
     labels: check.labels(body.labels, 'labels'),
     source: resourceSource(name),
   }),
-  scope: everyNode,
 };

@@ -7,7 +7,6 @@
 import type { MeshNode as MeshNodeProto, MeshNode__Output } from '../../proto/generated/weft/v1/MeshNode.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 
 export const nodeKind: ResourceKind<'nodes', MeshNodeProto, MeshNode__Output> = {
   kind: 'Node',
@@ -20,5 +19,4 @@ export const nodeKind: ResourceKind<'nodes', MeshNodeProto, MeshNode__Output> = 
     ip: check.ipv4(body.ip, 'ip'),
     source: resourceSource(name),
   }),
-  scope: everyNode,
 };

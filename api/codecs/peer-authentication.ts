@@ -9,7 +9,6 @@ import type {
 import type { MtlsMode, PeerAuthentication, SourceRef } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import { namespaced, selectorFromProto, sorted, WIRE_SOURCE } from './wire-values.js';
 
 const MTLS_MODES = ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'] as const satisfies readonly MtlsMode[];
@@ -45,5 +44,4 @@ export const peerAuthenticationKind: ResourceKind<'peerAuthentications', PeerAut
   key: namespaced,
   toProto: peerAuthenticationToProto,
   fromProto: (body, name) => peerAuthenticationFromProto(body, resourceSource(name)),
-  scope: everyNode,
 };

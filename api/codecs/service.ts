@@ -8,7 +8,6 @@ import type { Service as ServiceProto, Service__Output } from '../../proto/gener
 import type { Service, ServicePort } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { everyNode } from '../scope-rules.js';
 import { sorted } from './wire-values.js';
 
 function portFromProto(port: Service__Output['ports'][number], field: string): ServicePort {
@@ -50,5 +49,4 @@ export const serviceKind: ResourceKind<'services', ServiceProto, Service__Output
       source: resourceSource(name),
     };
   },
-  scope: everyNode,
 };

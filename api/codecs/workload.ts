@@ -8,7 +8,6 @@ import type { Workload as WorkloadProto, Workload__Output } from '../../proto/ge
 import type { Workload } from '../../model/types.js';
 import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
-import { reachableWorkloads } from '../scope-rules.js';
 import { sorted } from './wire-values.js';
 
 export const QOS_CLASSES = ['Guaranteed', 'Burstable', 'BestEffort'] as const;
@@ -60,5 +59,4 @@ export const workloadKind: ResourceKind<'workloads', WorkloadProto, Workload__Ou
     };
     return workload as Workload;
   },
-  scope: reachableWorkloads,
 };

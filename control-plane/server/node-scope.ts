@@ -1,19 +1,20 @@
 /**
  * The part of the mesh config one node's agent receives. Each kind's rule is
- * in its registry entry; control-plane/server/scope-rules.ts says what they are
- * and why: all Services, the node's own workloads with every field, other
+ * in scope-rules.ts, which says what they are and why: all Services, the node's own workloads with every field, other
  * workloads only as endpoints of a Service and without cgroup/uid/qosClass,
  * routes and policies everywhere for now.
  */
 import { meshResources } from '../../api/mesh-resources.js';
 import type { EncodedResource, ResourceRegistry } from '../../api/resource-registry.js';
 import type { MeshConfig } from '../../model/types.js';
+import { scopeRules } from './scope-rules.js';
 
 /** The scoped config, holding the registered kinds only (nothing else is streamed). */
 export function scopeForNode(config: MeshConfig, node: string, registry: ResourceRegistry = meshResources()): MeshConfig {
   const scoped: Record<string, unknown[]> = {};
   for (const kind of registry.kinds()) {
-    scoped[kind.configKey] = kind.scope(registry.objectsOf(config, kind) as never[], { config, node });
+    const rule = scopeRules[kind.configKey] as (objects: readonly unknown[], context: { config: MeshConfig; node: string }) => unknown[];
+    scoped[kind.configKey] = rule(registry.objectsOf(config, kind), { config, node });
   }
   return scoped as unknown as MeshConfig;
 }

@@ -28,9 +28,22 @@
  *   of their Service may run. Later, authorization could go only to nodes
  *   hosting a selected workload, since it is enforced at the destination.
  */
-import type { Service, Workload } from '../model/types.js';
-import type { ScopeContext, ScopeRule } from './resource-kind.js';
-import type { WorkloadWire } from './codecs/workload.js';
+import type { WorkloadWire } from '../../api/codecs/workload.js';
+import type { ConfigKey, ModelOf } from '../../api/resource-kind.js';
+import type { MeshConfig, Service, Workload } from '../../model/types.js';
+
+export interface ScopeContext {
+  /** The whole config: a rule may look across kinds (a workload is sent when a Service selects it). */
+  config: MeshConfig;
+  /** The node whose agent receives the result. */
+  node: string;
+}
+
+/**
+ * Which objects of a kind a node's agent receives, and in what form: a rule
+ * may leave objects out, or send a copy without node-private fields.
+ */
+export type ScopeRule<M> = (objects: readonly M[], context: ScopeContext) => M[];
 
 export const everyNode: ScopeRule<any> = (objects) => [...objects];
 
@@ -66,3 +79,15 @@ export function reachableWorkloads(workloads: readonly Workload[], { config, nod
   }
   return scoped;
 }
+
+/** Every kind on the stream has its rule here; a kind added to the registry without one does not compile. */
+export const scopeRules: { [K in ConfigKey]: ScopeRule<ModelOf<K>> } = {
+  nodes: everyNode,
+  services: everyNode,
+  workloads: reachableWorkloads,
+  namespaces: everyNode,
+  httpRoutes: everyNode,
+  grpcRoutes: everyNode,
+  authorizationPolicies: everyNode,
+  peerAuthentications: everyNode,
+};
