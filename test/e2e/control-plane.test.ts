@@ -103,6 +103,35 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
     }
   });
 
+  test('an HTTPRoute the proxy does not enforce yet is said so: the agent logs it and weft status lists it, until it is removed', async () => {
+    const route = [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata: { name: echo-canary, namespace: default }',
+      'spec:',
+      '  parentRefs: [{ group: "", kind: Service, name: echo, port: 7000 }]',
+      '  rules: [{ backendRefs: [{ name: echo, port: 7000 }] }]',
+      '',
+    ].join('\n');
+    const file = join(mesh.configDir, 'route.yaml');
+    writeFileSync(file, route);
+    try {
+      const warned = await mesh.waitForAgentLog('node-2', (l) => l.msg === 'config holds objects this proxy accepts but does not enforce yet');
+      assert.equal(warned.level, 40, 'logged at warn');
+      assert.deepEqual(warned.notEnforced, ['HTTPRoute default/echo-canary']);
+      let listed: unknown;
+      for (let i = 0; i < 50 && !listed; i++) {
+        listed = (await agentStatus('node-1')).notEnforced.find((o: { name: string }) => o.name === 'echo-canary');
+        if (!listed) await sleep(100);
+      }
+      assert.deepEqual(listed, { kind: 'HTTPRoute', namespace: 'default', name: 'echo-canary' });
+    } finally {
+      unlinkSync(file);
+    }
+    for (let i = 0; i < 50 && (await agentStatus('node-1')).notEnforced.length > 0; i++) await sleep(100);
+    assert.deepEqual((await agentStatus('node-1')).notEnforced, []);
+  });
+
   test('a Service and its Workloads added to the directory are reachable from either node within 2 s, nothing restarted', async (t) => {
     const pids = [mesh.controlPlane!.child.pid, ...[...mesh.agents.values()].map((a) => a.child.pid)];
     const written = performance.now();
