@@ -102,6 +102,8 @@ describe('the agent with the DaemonSet\'s capabilities', { timeout: 180_000 }, (
       // nsenter, the testbed's sh and setpriv each exec the next: child.pid is the agent's node.
       // (Node 24 names its main thread MainThread, so the executable tells, not the Name: line.)
       assert.equal(readlinkSync(`/proc/${child.pid}/exe`), realpathSync(process.execPath));
+      // bin/weft.js replaced itself (same pid) with a node that keeps Node 20's young generation.
+      assert.ok(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=16'));
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const effective = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(status)![1]}`);
       const bits: Record<string, number> = { NET_ADMIN: 12, SYS_RESOURCE: 24, BPF: 39, SYS_ADMIN: 21, PERFMON: 38 };
