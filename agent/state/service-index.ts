@@ -1,14 +1,6 @@
 import type { Service, ServicePort, Workload } from '../../model/types.js';
 import type { Endpoint } from './destination.js';
-
-function selects(service: Service, workload: Workload): boolean {
-  const selector = Object.entries(service.selector);
-  return (
-    workload.namespace === service.namespace &&
-    selector.length > 0 &&
-    selector.every(([key, value]) => workload.labels[key] === value)
-  );
-}
+import { serviceSelects } from '../../model/service-selects.js';
 
 /** Services by VIP and port, each with its endpoints resolved once per config. */
 export class ServiceIndex {
@@ -16,7 +8,7 @@ export class ServiceIndex {
 
   constructor(services: Service[], workloads: Workload[]) {
     for (const service of services) {
-      const members = workloads.filter((workload) => selects(service, workload));
+      const members = workloads.filter((workload) => serviceSelects(service, workload));
       for (const port of service.ports) {
         const endpoints = members.map((workload) => ({ workload, ip: workload.ip, port: port.targetPort }));
         this.#byVip.set(`${service.clusterIP}:${port.port}`, { service, port, endpoints });

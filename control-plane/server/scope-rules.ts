@@ -31,6 +31,7 @@
 import type { WorkloadWire } from '../../api/codecs/workload.js';
 import type { ConfigKey, ModelOf } from '../../api/resource-kind.js';
 import type { MeshConfig, Service, Workload } from '../../model/types.js';
+import { serviceSelects } from '../../model/service-selects.js';
 
 export interface ScopeContext {
   /** The whole config: a rule may look across kinds (a workload is sent when a Service selects it). */
@@ -47,15 +48,6 @@ export type ScopeRule<M> = (objects: readonly M[], context: ScopeContext) => M[]
 
 export const everyNode: ScopeRule<any> = (objects) => [...objects];
 
-function selects(service: Service, workload: Workload): boolean {
-  const selector = Object.entries(service.selector);
-  return (
-    workload.namespace === service.namespace &&
-    selector.length > 0 &&
-    selector.every(([key, value]) => workload.labels[key] === value)
-  );
-}
-
 /** A copy without what only the workload's own node may use. */
 export function withoutNodePrivateFields(workload: Workload): Workload {
   const { cgroup: _cgroup, uid: _uid, qosClass: _qosClass, ...shared } = workload as WorkloadWire;
@@ -70,7 +62,7 @@ export function reachableWorkloads(workloads: readonly Workload[], { config, nod
     servicesByNamespace.set(service.namespace, list);
   }
   const isEndpoint = (workload: Workload) =>
-    (servicesByNamespace.get(workload.namespace) ?? []).some((service) => selects(service, workload));
+    (servicesByNamespace.get(workload.namespace) ?? []).some((service) => serviceSelects(service, workload));
 
   const scoped: Workload[] = [];
   for (const workload of workloads) {
