@@ -4,14 +4,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { netnsPath } from './netns-path.js';
+import { WeftError } from '../core/errors.js';
 
 const defaultTimeoutMs = 10_000;
 
-export class CommandError extends Error {
-  readonly code = 'WEFT_ERR_TESTBED_COMMAND';
+export class CommandError extends WeftError {
   constructor(readonly argv: string[], readonly stderr: string, readonly exitCode: number | string | null) {
-    super(`\`${argv.join(' ')}\` failed (${exitCode ?? 'no exit code'}): ${stderr.trim() || '(no stderr)'}`);
-    this.name = 'CommandError';
+    super('WEFT_ERR_TESTBED_COMMAND', `\`${argv.join(' ')}\` failed (${exitCode ?? 'no exit code'}): ${stderr.trim() || '(no stderr)'}`);
   }
 }
 

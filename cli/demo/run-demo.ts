@@ -11,13 +11,13 @@ import type { MeshConfig, Workload } from '../../model/types.js';
 import { prefixesPresent } from '../../testbed/teardown.js';
 import { renderCheckTable } from '../check/render-table.js';
 import { passed, runChecks } from '../check/run-checks.js';
-import { WeftError } from '../../core/errors.js';
 import { defaultConfigDir, installRoot } from '../../core/paths.js';
 import type { TestbedMesh } from '../../testbed/mesh.js';
 import { DemoMeshBuilder } from './demo-mesh.js';
 import { startTopView, type TopView } from './live-view.js';
 import { runSetupSteps } from './setup-progress.js';
 import { tryItLines, vipUrl } from './try-it.js';
+import { DemoPreflightError } from './demo-errors.js';
 
 export interface DemoOptions {
   durationSeconds: number;
@@ -118,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       {
         title: 'check this machine (privileges, bpf(), cgroup v2, bpffs, BTF)',
         run: async () => {
-          if (!passed(preflight)) throw new WeftError('WEFT_ERR_PREFLIGHT', 'this machine is missing what the demo needs (see the table below)');
+          if (!passed(preflight)) throw new DemoPreflightError();
         },
       },
       ...builder.steps(),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
-import { CrdSchemaError, toStructuralSchema } from './crd-schema.js';
+import { toStructuralSchema } from './crd-schema.js';
+import { CrdSchemaError } from './manifest-errors.js';
 import { StringEnum, StringMap } from './schema/common.js';
 
 describe('toStructuralSchema', () => {

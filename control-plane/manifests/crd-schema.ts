@@ -16,13 +16,7 @@
  *   schema change that CRDs cannot express fails the generator instead
  *   of silently loosening the CRD.
  */
-import { WeftError } from '../../core/errors.js';
-
-export class CrdSchemaError extends WeftError {
-  constructor(path: string, message: string) {
-    super('WEFT_ERR_CRD_SCHEMA', `${path || '(root)'}: ${message}`);
-  }
-}
+import { CrdSchemaError } from './manifest-errors.js';
 
 /** An OpenAPI v3 schema node as a CRD spells it (apiextensions.k8s.io/v1 JSONSchemaProps). */
 export interface StructuralSchema {
