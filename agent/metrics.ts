@@ -14,18 +14,6 @@ import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { TunnelMetrics } from './metrics/tunnel-metrics.js';
 import { IstioMetrics } from './telemetry/istio-metrics.js';
 
-export type { DatapathCounters, MapFill } from './metrics/datapath-metrics.js';
-export {
-  byteBuckets,
-  defaultMaxLabelSets,
-  durationBucketsMs,
-  httpLabelNames,
-  tcpLabelNames,
-  type HttpLabels,
-  type HttpRequestSample,
-  type TcpLabels,
-} from './telemetry/istio-metrics.js';
-
 export interface AgentMetricsOptions {
   maxLabelSets?: number;
 }

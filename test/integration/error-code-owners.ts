@@ -7,9 +7,10 @@
  * caller matching on it cannot tell the failures apart. Comparisons
  * (`code === 'WEFT_ERR_*'`) and tests name codes without owning them.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { sourceFiles as files } from '../source-files.js';
 
 const codePattern = /^WEFT_ERR_[A-Z0-9_]+$/;
 
@@ -91,20 +92,6 @@ export function cppCodeUses(file: string, text: string): CodeUse[] {
     owner: addonOwner,
     at: `${file}:${withoutComments.slice(0, match.index).split('\n').length}`,
   }));
-}
-
-function files(dir: string, wanted: (name: string) => boolean): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'dist', 'build', 'generated'].includes(entry.name) ? [] : files(path, wanted);
-    return wanted(entry.name) ? [path] : [];
-  });
 }
 
 const isSource = (name: string) => name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts');

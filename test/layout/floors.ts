@@ -5,9 +5,10 @@
  * that reaches a floor it may not is a violation; tests and their fixtures (`*.test.ts`,
  * `testing/`) may reach across, since they drive both sides.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
+import { sourceFiles } from '../source-files.js';
 
 /** Each floor and the floors it may import (itself always). Folders not named here are not floors. */
 export const floorRules: Readonly<Record<string, readonly string[]>> = {
@@ -32,14 +33,6 @@ export interface Violation {
 
 function isProduction(file: string): boolean {
   return !file.endsWith('.test.ts') && !file.split(sep).includes('testing') && !file.endsWith('.d.ts');
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'dist', 'build', 'generated'].includes(entry.name) ? [] : sources(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
 }
 
 /** Every relative module a file names, with its line. */
@@ -67,13 +60,7 @@ export function relativeSpecifiers(text: string, fileName: string): Array<{ spec
 export function floorViolations(root: string, rules: Readonly<Record<string, readonly string[]>> = floorRules): Violation[] {
   const violations: Violation[] = [];
   for (const floor of Object.keys(rules)) {
-    let files: string[];
-    try {
-      files = sources(join(root, floor));
-    } catch {
-      continue;
-    }
-    for (const file of files.filter(isProduction)) {
+    for (const file of sourceFiles(join(root, floor), (name) => name.endsWith('.ts')).filter(isProduction)) {
       const fileRel = relative(root, file).split(sep).join(posix.sep);
       for (const { specifier, line } of relativeSpecifiers(readFileSync(file, 'utf8'), file)) {
         const target = posix.normalize(posix.join(posix.dirname(fileRel), specifier));

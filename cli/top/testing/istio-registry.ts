@@ -3,7 +3,7 @@
  * registry with Istio's names, labels and buckets, for the top tests.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import { byteBuckets, durationBucketsMs as durationBuckets, httpLabelNames, tcpLabelNames } from '../../../agent/metrics.js';
+import { byteBuckets, durationBucketsMs as durationBuckets, httpLabelNames, tcpLabelNames } from '../../../agent/telemetry/istio-metrics.js';
 import { parseExposition } from '../exposition.js';
 import type { TimedSamples } from '../golden-metrics.js';
 
