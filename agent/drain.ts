@@ -1,8 +1,9 @@
 /**
  * Graceful then forced shutdown, as ztunnel's drain: listeners stop
- * accepting at once, open connections get a grace period, then are reset.
+ * accepting at once, open connections get a grace period, then are ended.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 export class Drain {
   readonly #controller = new AbortController();
@@ -14,6 +15,7 @@ export class Drain {
     return this.#controller.signal;
   }
 
+  /** Any socket the proxy holds: plain TCP (the pods' side) or TLS (tunnel sessions, whose HTTP/2 streams end with them). */
   track(socket: Socket): void {
     this.#connections.add(socket);
     socket.once('close', () => {
@@ -34,7 +36,19 @@ export class Drain {
       });
     }
     const forced = this.#connections.size;
-    for (const socket of this.#connections) socket.resetAndDestroy();
+    for (const socket of [...this.#connections]) forceClose(socket);
     return { forced };
   }
+}
+
+/**
+ * A plain TCP socket is reset (RST), so its peer learns at once that the
+ * connection is gone rather than seeing a clean end of stream. A TLS
+ * socket's handle is a TLS wrap, which resetAndDestroy refuses
+ * (ERR_INVALID_HANDLE_TYPE): it is destroyed, which closes the TCP
+ * connection under it and every HTTP/2 stream it carries.
+ */
+export function forceClose(socket: Socket): void {
+  if (socket instanceof TLSSocket || socket.destroyed) socket.destroy();
+  else socket.resetAndDestroy();
 }
