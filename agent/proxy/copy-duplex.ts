@@ -7,7 +7,7 @@
  * send alone (INTERNAL_ERROR; see http2StreamEnd); any RST_STREAM received
  * is a reset.
  */
-import type { Http2Stream } from 'node:http2';
+import { constants, type Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -60,6 +60,19 @@ export function http2StreamEnd(stream: Http2Stream): CopyEnd {
 }
 
 /**
+ * Whether a side stopped abnormally. An HTTP/2 stream whose session died
+ * (the peer proxy's forced drain, a lost node) emits 'end' without an error,
+ * but closes with RST_STREAM CANCEL already set: that is a cut, and must
+ * reach the other side as a reset, never as a clean FIN that leaves a
+ * half-open client waiting for an answer.
+ */
+function aborted(stream: Duplex): boolean {
+  if (stream.errored) return true;
+  const code = (stream as Partial<Http2Stream>).rstCode;
+  return code !== undefined && code !== constants.NGHTTP2_NO_ERROR;
+}
+
+/**
  * pipe() with the end forwarded one turn late: an HTTP/2 stream emits 'end'
  * before the RST_STREAM that aborts it, and a reset must reach the other
  * side as a reset, not as the clean FIN an immediate end() would send.
@@ -68,14 +81,14 @@ function forward(from: CopyEnd, to: CopyEnd): void {
   from.stream.pipe(to.stream, { end: false });
   from.stream.once('end', () =>
     setImmediate(() => {
-      if (from.stream.errored || to.stream.destroyed || to.stream.writableEnded) return;
+      if (aborted(from.stream) || to.stream.destroyed || to.stream.writableEnded) return;
       to.stream.end();
     }),
   );
 }
 
 function finishedCleanly(stream: Duplex): boolean {
-  return stream.readableEnded && stream.writableFinished;
+  return stream.readableEnded && stream.writableFinished && !aborted(stream);
 }
 
 export function copyDuplex(downstream: CopyEnd, upstream: CopyEnd, tap?: CopyTap): Promise<CopyResult> {
@@ -117,14 +130,14 @@ export function copyDuplex(downstream: CopyEnd, upstream: CopyEnd, tap?: CopyTap
 
     const join = (name: CopySide, side: CopyEnd, other: CopyEnd) => {
       // One turn late, as forward(): an HTTP/2 stream's 'end' may be followed by its reset.
-      side.stream.on('end', () => setImmediate(() => sideEnded(name, !side.stream.errored)));
+      side.stream.on('end', () => setImmediate(() => sideEnded(name, !aborted(side.stream))));
       side.stream.on('error', (error) => {
         result.error ??= error;
         sideEnded(name, false);
         if (!other.stream.destroyed) other.reset();
       });
       side.stream.on('close', () => {
-        sideEnded(name, side.stream.readableEnded && !side.stream.errored);
+        sideEnded(name, side.stream.readableEnded && !aborted(side.stream));
         if (!other.stream.destroyed && !finishedCleanly(side.stream)) other.reset();
         if (--open === 0) resolve(result);
       });

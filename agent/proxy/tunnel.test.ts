@@ -78,6 +78,20 @@ test('8 MiB each way arrive intact through outbound -> tunnel -> inbound -> pod;
   );
 });
 
+test("the destination proxy's forced drain resets the source's app connection: a cut, not a clean end it would wait behind", async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const client = await bed.dial();
+  assert.equal(await roundTrip(client, 'before'), 'before');
+  const outcome = new Promise<string>((resolve) => {
+    client.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    client.once('end', () => resolve('clean end'));
+  });
+  // No grace: the inbound side's TLS session is destroyed at once, with the stream on it.
+  assert.deepEqual(await bed.inboundDrain.drain(0), { forced: 1 });
+  assert.equal(await outcome, 'ECONNRESET');
+});
+
 test('half-close through the tunnel: a client FIN reaches the pod, which can still answer; a pod FIN reaches the client, which can still send', async (t) => {
   let backendGot!: Promise<Buffer>;
   let mode: 'answer-after-eof' | 'fin-first' = 'answer-after-eof';
