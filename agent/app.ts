@@ -17,12 +17,15 @@ import { Enroller } from './enrol/enroller.js';
 import { KubeletCgroups, kubeletLayouts, normalizeKubeletRoot } from './enrol/kubelet-cgroups.js';
 import { ControlPlaneChannel } from './identity/control-plane-channel.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
-import { logger } from '../core/log.js';
+import { logger, type Logger } from '../core/log.js';
 import { AgentMetrics } from './metrics.js';
 import { Proxy } from './proxy/proxy.js';
 import { ProxyState } from './state/proxy-state.js';
 import { SourceResolver } from './state/source-resolver.js';
 import { ensureBpffs } from './system/bpffs.js';
+import { PortReservation, type PortSpec } from './system/port-reservation.js';
+import { defaultInboundPort } from './proxy/hbone.js';
+import { listenBacklog } from './proxy/proxy-inputs.js';
 import { cgroup2MountPoint } from './system/mounts.js';
 
 export interface RunningAgent {
@@ -35,6 +38,17 @@ export interface RunningAgent {
  */
 export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): Promise<RunningAgent> {
   const log = logger('agent', { node: options.node });
+  // Before anything on the node changes: a second agent started beside a draining one fails here, cleanly.
+  const ports = await PortReservation.bind(agentPorts(options));
+  try {
+    return await startAgent(options, localFeed, log, ports);
+  } catch (error) {
+    ports.release();
+    throw error;
+  }
+}
+
+async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefined, log: Logger, ports: PortReservation): Promise<RunningAgent> {
   ensureBpffs();
   const cgroupMount = options.cgroupMount ?? cgroup2MountPoint();
   if (!cgroupMount) throw new NoCgroup2Error();
@@ -119,9 +133,9 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
     options.adminPort,
   );
   try {
-    await proxy.run();
-    await health.run();
-    await admin.run();
+    await proxy.run({ outbound: ports.take('outbound'), inbound: ports.take('inbound') });
+    await health.run(ports.take('metrics'));
+    await admin.run(ports.take('admin'));
   } catch (error) {
     updater.stop();
     feed.close();
@@ -159,6 +173,18 @@ export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): P
       log.info({ forced }, 'agent stopped');
     },
   };
+}
+
+/** Every port this agent serves on; the tunnel port only with a control plane (standalone has no certificates to serve it with). */
+function agentPorts(options: AgentOptions): PortSpec[] {
+  return [
+    { name: 'outbound', purpose: 'the outbound proxy listener', host: options.nodeIp, port: options.outboundPort, backlog: listenBacklog },
+    ...(options.controlPlane
+      ? [{ name: 'inbound', purpose: 'the HBONE tunnel listener', host: options.nodeIp, port: defaultInboundPort, backlog: listenBacklog }]
+      : []),
+    { name: 'metrics', purpose: 'metrics and readiness', host: options.nodeIp, port: options.metricsPort },
+    { name: 'admin', purpose: 'the status endpoint', host: '127.0.0.1', port: options.adminPort },
+  ];
 }
 
 function controlPlaneFeed(options: AgentOptions, metrics: AgentMetrics, channel: ControlPlaneChannel | undefined): ConfigFeed {

@@ -134,6 +134,15 @@ export class TestbedMesh {
    * a control plane running, the agent takes its config from it. `args` are added
    * to the command line (e.g. `--access-log off`). */
   async startAgent(node: string, options: { args?: string[] } = {}): Promise<AgentProcess> {
+    const agent = this.launchAgent(node, options);
+    this.agents.set(node, agent);
+    await this.testbed.waitForLog(agent.logFile, (line) => line.msg === 'agent ready', 15_000);
+    return agent;
+  }
+
+  /** Starts `weft agent` in the node's namespace as startAgent does, without waiting for it to be
+   * ready and without making it the node's agent (for a start that is meant to fail). */
+  launchAgent(node: string, options: { args?: string[] } = {}): AgentProcess {
     const logFile = this.#nextLogFile(`agent-${node}`);
     const controlPlane = this.controlPlane ? { socket: this.controlPlane.socket, tokenFile: this.tokenFile(node) } : undefined;
     const child = this.testbed.spawnInNode(
@@ -147,10 +156,7 @@ export class TestbedMesh {
       }),
       { logFile },
     );
-    const agent = { node, child, logFile };
-    this.agents.set(node, agent);
-    await this.testbed.waitForLog(logFile, (line) => line.msg === 'agent ready', 15_000);
-    return agent;
+    return { node, child, logFile };
   }
 
   /** With a control plane: waits until every running agent knows every node's

@@ -1,4 +1,6 @@
 /** Port 15000, localhost only: what this agent holds, for `weft status`. */
+import type { Server as NetServer } from 'node:net';
+import { listenOn } from '../system/port-reservation.js';
 import { createServer, type Server } from 'node:http';
 import type { NotEnforcedObject } from '../../model/not-enforced.js';
 import type { IdentityStatus } from '../identity/secret-manager.js';
@@ -32,11 +34,8 @@ export class AdminServer {
     });
   }
 
-  async run(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: '127.0.0.1', port: this.port }, () => resolve());
-    });
+  async run(reserved?: NetServer): Promise<void> {
+    await listenOn(this.#server, reserved, { host: '127.0.0.1', port: this.port });
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 /** Port 15020: Prometheus metrics and readiness, as Istio's agent serves them. */
 import { createServer, type Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import type { AgentMetrics } from '../metrics.js';
+import { listenOn } from '../system/port-reservation.js';
 
 export class HealthServer {
   readonly #server: Server;
@@ -21,11 +23,8 @@ export class HealthServer {
     });
   }
 
-  async run(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: this.host, port: this.port }, () => resolve());
-    });
+  async run(reserved?: NetServer): Promise<void> {
+    await listenOn(this.#server, reserved, { host: this.host, port: this.port });
   }
 
   close(): void {

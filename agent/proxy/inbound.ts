@@ -17,7 +17,7 @@
  * fails. Streams of a session may only go to workloads of the identity its
  * handshake presented (421 otherwise).
  */
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import {
   constants,
   createSecureServer,
@@ -49,7 +49,8 @@ import {
   type TraceHeaders,
 } from './hbone.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
-import type { ListenerInputs } from './proxy-inputs.js';
+import { listenOn } from '../system/port-reservation.js';
+import { listenBacklog, type ListenerInputs } from './proxy-inputs.js';
 import { TlsContexts } from './tls-context.js';
 import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
 
@@ -171,16 +172,9 @@ export class Inbound {
     return { ip: this.inputs.config.nodeIp, port };
   }
 
-  async run(): Promise<void> {
-    const { ip } = this.address();
+  async run(reserved?: Server): Promise<void> {
     const port = this.inputs.config.inboundPort ?? defaultInboundPort;
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: ip, port, backlog: 4096 }, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(this.#server, reserved, { host: this.inputs.config.nodeIp, port, backlog: listenBacklog });
     this.#server.on('error', (error) => this.#log.error({ err: error }, 'inbound listener error'));
   }
 

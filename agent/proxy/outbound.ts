@@ -20,7 +20,8 @@ import { sourceWorkload } from '../stack/source-workload.js';
 import { buildStack, type Handler } from '../stack/stack.js';
 import { channels } from '../telemetry/events.js';
 import { socketEnd } from './copy-duplex.js';
-import type { ListenerInputs } from './proxy-inputs.js';
+import { listenOn } from '../system/port-reservation.js';
+import { listenBacklog, type ListenerInputs } from './proxy-inputs.js';
 import { ConnectionRefusedError } from './proxy-errors.js';
 
 export function outboundStack(inputs: ListenerInputs): Handler<OutboundConnection> {
@@ -63,15 +64,9 @@ export class Outbound {
     return { ip: this.inputs.config.nodeIp, port };
   }
 
-  async run(): Promise<void> {
-    const { nodeIp: ip, outboundPort: port } = this.inputs.config;
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: ip, port, backlog: 4096 }, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+  async run(reserved?: Server): Promise<void> {
+    const { nodeIp: host, outboundPort: port } = this.inputs.config;
+    await listenOn(this.#server, reserved, { host, port, backlog: listenBacklog });
     this.#server.on('error', (error) => this.inputs.log.error({ err: error }, 'outbound listener error'));
   }
 

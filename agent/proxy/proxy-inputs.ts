@@ -26,6 +26,9 @@ export interface SourceLookup {
  */
 export type NodeAddressResolver = (node: string) => string | undefined;
 
+/** The accept queue of the proxy's listeners: a burst of connects from every pod of a node waits there, not in SYN retries. */
+export const listenBacklog = 4096;
+
 export interface ProxyConfig {
   nodeName: string;
   nodeIp: string;

@@ -4,6 +4,7 @@
  * tunnel listener, and subscribes its telemetry (agent/telemetry/). The listeners share the
  * pool through their inputs; nothing outside asks a listener for it.
  */
+import type { Server } from 'node:net';
 import type { Drain } from '../drain.js';
 import type { TelemetryScope } from '../telemetry/events.js';
 import { defaultTrustDomain } from '../telemetry/labels.js';
@@ -68,9 +69,10 @@ export class Proxy {
     this.#inbound = certificates ? new Inbound({ ...listeners, certificates }, drain) : undefined;
   }
 
-  async run(): Promise<void> {
-    await this.#outbound.run();
-    await this.#inbound?.run();
+  /** `reserved`: the listeners' sockets, bound before the agent touched the node (agent/system/port-reservation.ts). */
+  async run(reserved: { outbound?: Server; inbound?: Server } = {}): Promise<void> {
+    await this.#outbound.run(reserved.outbound);
+    await this.#inbound?.run(reserved.inbound);
   }
 
   addresses(): { outbound: { ip: string; port: number }; inbound?: { ip: string; port: number } } {

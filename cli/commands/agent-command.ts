@@ -72,7 +72,7 @@ export function registerAgentCommand(program: Command): void {
       if (!flags.controlPlane && (flags.tokenFile || flags.controlPlaneCa || flags.controlPlaneServerName)) {
         throw new InvalidArgumentError('--token-file, --control-plane-ca and --control-plane-server-name go with --control-plane');
       }
-      const agent = await runAgent({
+      const started = runAgent({
         node: flags.node,
         nodeIp: flags.nodeIp,
         configDir: flags.configDir,
@@ -93,6 +93,11 @@ export function registerAgentCommand(program: Command): void {
         accessLog: flags.accessLog,
         accessLogSampleRate: flags.accessLogSampleRate,
       }, flags.configDir ? new DirectoryFeed(flags.configDir, logger('config', { node: flags.node, dir: flags.configDir })) : undefined);
+      // A start that fails has undone what it did: say why, in the log, and exit non-zero.
+      const agent = await started.catch((error: Error) => {
+        log.error({ err: error }, `agent did not start: ${error.message}`);
+        process.exit(1);
+      });
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

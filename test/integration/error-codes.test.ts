@@ -41,6 +41,7 @@ test('the domain error classes have their own stable codes', () => {
     new identityErrors.NodeTokenFileError('f', 'x'),
     new identityErrors.ControlPlaneTlsError('x'),
     new systemErrors.PrivilegeError('x'),
+    new systemErrors.PortInUseError(15020, 'x', undefined),
     new proxyErrors.ConnectionRefusedError('unknown_destination', 'x'),
     new tunnelErrors.PeerIdentityError('x'),
     new tunnelErrors.TunnelConnectError('x', 'x'),
