@@ -24,6 +24,8 @@ import { ProxyState } from './state/proxy-state.js';
 import { SourceResolver } from './state/source-resolver.js';
 import { ensureBpffs } from './system/bpffs.js';
 import { PortReservation, type PortSpec } from './system/port-reservation.js';
+import { raiseOpenFileLimit, type RaisedLimit } from './system/open-files.js';
+import { ConnectionLimits, limitsForOpenFiles } from './proxy/connection-limits.js';
 import { defaultInboundPort } from './proxy/hbone.js';
 import { listenBacklog } from './proxy/proxy-inputs.js';
 import { cgroup2MountPoint } from './system/mounts.js';
@@ -38,17 +40,24 @@ export interface RunningAgent {
  */
 export async function runAgent(options: AgentOptions, localFeed?: ConfigFeed): Promise<RunningAgent> {
   const log = logger('agent', { node: options.node });
+  const openFiles = raiseOpenFileLimit();
   // Before anything on the node changes: a second agent started beside a draining one fails here, cleanly.
   const ports = await PortReservation.bind(agentPorts(options));
   try {
-    return await startAgent(options, localFeed, log, ports);
+    return await startAgent(options, localFeed, log, ports, connectionLimits(options, openFiles, log));
   } catch (error) {
     ports.release();
     throw error;
   }
 }
 
-async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefined, log: Logger, ports: PortReservation): Promise<RunningAgent> {
+async function startAgent(
+  options: AgentOptions,
+  localFeed: ConfigFeed | undefined,
+  log: Logger,
+  ports: PortReservation,
+  limits: ConnectionLimits,
+): Promise<RunningAgent> {
   ensureBpffs();
   const cgroupMount = options.cgroupMount ?? cgroup2MountPoint();
   if (!cgroupMount) throw new NoCgroup2Error();
@@ -56,6 +65,10 @@ async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefin
   const datapath = new Datapath(join(options.bpffsRoot, options.node));
   datapath.setProxyAddress(options.nodeIp, options.outboundPort);
   const metrics = new AgentMetrics({ redirected: () => datapath.stats().redirected, mapFill: () => datapath.mapFill() });
+  metrics.proxy.bindDescriptors(() => {
+    const { descriptorsInUse, descriptors } = limits.status(0);
+    return { inUse: descriptorsInUse, budget: descriptors };
+  });
   const state = new ProxyState();
   const enrolLog = logger('enrol', { node: options.node });
   // Kubernetes workloads name their pod (uid, QoS class); its cgroup is where the kubelet put it.
@@ -109,6 +122,7 @@ async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefin
       state,
       sources: new SourceResolver(state, (workload) => enroller.cgroupDir(workload)),
       originalDestinations: datapath,
+      limits,
       metrics,
       log: logger('outbound', { node: options.node }),
       inboundLog: logger('inbound', { node: options.node }),
@@ -116,7 +130,7 @@ async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefin
       ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => updater.config.nodes.find((n) => n.name === node)?.ip } : {}),
   };
   const proxy = new Proxy(proxyInputs, drain);
-  const health = new HealthServer(metrics, options.nodeIp, options.metricsPort);
+  const health = new HealthServer(metrics, options.nodeIp, options.metricsPort, log);
   const startedAt = Date.now();
   const admin = new AdminServer(
     () =>
@@ -173,6 +187,14 @@ async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefin
       log.info({ forced }, 'agent stopped');
     },
   };
+}
+
+/** The proxy's budget from the open-file limit this process got (unlimited counts as the kernel's ceiling). */
+function connectionLimits(options: AgentOptions, openFiles: RaisedLimit, log: Logger): ConnectionLimits {
+  const limit = openFiles.soft === -1 ? 1_048_576 : openFiles.soft;
+  const limits = limitsForOpenFiles(limit, options.maxConnectionsPerPod ? { perSource: options.maxConnectionsPerPod } : {});
+  log.info({ openFiles: { soft: openFiles.soft, hard: openFiles.hard, before: openFiles.before }, limits }, 'connection limits');
+  return new ConnectionLimits(limits);
 }
 
 /** Every port this agent serves on; the tunnel port only with a control plane (standalone has no certificates to serve it with). */

@@ -34,6 +34,8 @@ export interface AgentOptions {
   accessLog?: AccessLogMode;
   /** share of successful connections and requests logged in sampled mode, 0..1 (default 0.01) */
   accessLogSampleRate?: number;
+  /** connections one source pod may hold through the proxy at once (default: a quarter of what the open-file limit allows) */
+  maxConnectionsPerPod?: number;
 }
 
 export const agentDefaults = {

@@ -29,6 +29,8 @@ interface NativeBinding {
   mapNextKey(fd: number, key: Buffer | null, keyLength: number): Buffer | null;
   closeFd(fd: number): void;
   possibleCpus(): number;
+  openFileLimit(): OpenFileLimit;
+  setOpenFileLimit(soft: number, hard: number): void;
   probeProgram(sectionName: string): number;
   probeMap(mapType: number): number;
 }
@@ -186,6 +188,21 @@ export function probeProgram(sectionName: string): number {
 
 export function probeMap(mapType: number): number {
   return call(() => native().probeMap(mapType));
+}
+
+/** RLIMIT_NOFILE; -1 stands for unlimited (RLIM_INFINITY). */
+export interface OpenFileLimit {
+  soft: number;
+  hard: number;
+}
+
+export function openFileLimit(): OpenFileLimit {
+  return call(() => native().openFileLimit());
+}
+
+/** Raising `hard` needs CAP_SYS_RESOURCE: without it, a BpfError with errnoName EPERM. */
+export function setOpenFileLimit(limit: OpenFileLimit): void {
+  call(() => native().setOpenFileLimit(limit.soft, limit.hard));
 }
 
 export function addonAvailable(): boolean {

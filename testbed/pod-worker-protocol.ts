@@ -100,6 +100,12 @@ export function defaultRequestTimeoutMs(op: string, args: Record<string, unknown
   const perConnection = typeof args.timeoutMs === 'number' ? args.timeoutMs : limits.defaultTimeoutMs;
   if (op === 'connect') return perConnection + 5_000;
   if (op === 'hold') return Math.min((typeof args.durationMs === 'number' ? args.durationMs : 0) + 10_000, limits.maxTimeoutMs);
+  if (op === 'flood') {
+    const count = typeof args.count === 'number' ? args.count : 1;
+    const concurrency = typeof args.concurrency === 'number' && args.concurrency > 0 ? args.concurrency : 256;
+    const holdMs = typeof args.holdMs === 'number' ? args.holdMs : 0;
+    return Math.min(Math.ceil(count / concurrency) * perConnection + holdMs + 10_000, limits.maxTimeoutMs);
+  }
   if (op === 'connectMany') {
     const count = typeof args.count === 'number' ? args.count : 1;
     const concurrency = typeof args.concurrency === 'number' && args.concurrency > 0 ? args.concurrency : 1;

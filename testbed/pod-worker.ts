@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { connect, ConnectError, connectMany } from './pod-worker-connect.js';
+import { flood, type FloodArgs } from './pod-worker-flood.js';
 import { hold, type HoldArgs } from './pod-worker-hold.js';
 import type { ConnectArgs, ConnectManyArgs, ListenArgs, Request, Response, WorkerEvent } from './pod-worker-protocol.js';
 import { limits } from './pod-worker-protocol.js';
@@ -47,6 +48,7 @@ const ops: Record<string, Op> = {
   connect: (args) => connect(pod, args as unknown as ConnectArgs),
   connectMany: (args) => connectMany(pod, args as unknown as ConnectManyArgs),
   hold: (args) => hold(args as unknown as HoldArgs),
+  flood: (args) => flood(args as unknown as FloodArgs),
   exit: () => {
     servers.closeAll();
     // stdout to a pipe is synchronous on Linux: the answer is out before we exit

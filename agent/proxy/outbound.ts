@@ -49,6 +49,7 @@ export class Outbound {
   ) {
     this.#stack = outboundStack(inputs);
     this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+      if (!this.#admit(socket)) return;
       this.drain.track(socket);
       this.#handle(socket).catch((error) => {
         this.inputs.log.error({ err: error }, 'outbound connection failed unexpectedly');
@@ -68,6 +69,25 @@ export class Outbound {
     const { nodeIp: host, outboundPort: port } = this.inputs.config;
     await listenOn(this.#server, reserved, { host, port, backlog: listenBacklog });
     this.#server.on('error', (error) => this.inputs.log.error({ err: error }, 'outbound listener error'));
+  }
+
+  /** The connection limits, on accept: a refusal costs a reset and a counter, nothing else. */
+  #admit(socket: Socket): boolean {
+    const { limits, scope } = this.inputs;
+    if (!limits) return true;
+    const source = stripMapped(socket.remoteAddress ?? '');
+    // Two descriptors: the pod's side, and the upstream (a pod here, or a stream of a pooled tunnel).
+    const admitted = limits.admit(source, 2);
+    if (typeof admitted === 'string') {
+      socket.resetAndDestroy();
+      if (channels.connectionLimited.hasSubscribers) {
+        const limit = admitted === 'pod_connection_limit' ? limits.options.perSource : limits.options.descriptors;
+        channels.connectionLimited.publish({ scope, listener: 'outbound', reason: admitted, source, limit });
+      }
+      return false;
+    }
+    socket.once('close', admitted.release);
+    return true;
   }
 
   /** The stack's edge: a refusal from any layer ends here. */

@@ -1,4 +1,5 @@
 import type { Workload } from '../../model/types.js';
+import type { ConnectionLimits } from './connection-limits.js';
 import type { OriginalDestination, SocketPair } from '../datapath/map-codec.js';
 import type { CertificateProvider } from '../../core/spiffe-id.js';
 import type { Logger } from '../../core/log.js';
@@ -64,6 +65,8 @@ export interface ProxyInputs {
    * directly, in plaintext, as before the tunnel existed.
    */
   certificates?: CertificateProvider;
+  /** how many connections the listeners take on, per source pod and in all; unlimited without */
+  limits?: ConnectionLimits;
   /** Needed with `certificates` for the outbound side of the tunnel. */
   nodeAddress?: NodeAddressResolver;
 }

@@ -12,6 +12,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { Connection, InboundConnection, OutboundConnection } from '../stack/connection.js';
 import type { CopySide } from '../proxy/copy-duplex.js';
 import type { ObservedRequest } from '../proxy/http-observer.js';
+import type { LimitReason } from '../proxy/connection-limits.js';
 import type { ConnectionRefusedError } from '../proxy/proxy-errors.js';
 import type { InboundRefusalReason, InboundRefusedError } from '../proxy/tunnel-errors.js';
 
@@ -52,6 +53,17 @@ export interface TunnelRefused {
   reason: InboundRefusalReason;
 }
 
+/** A connection turned away on accept, before any work, because a limit of connection-limits.ts was reached. */
+export interface ConnectionLimited {
+  scope: TelemetryScope;
+  listener: 'outbound' | 'inbound';
+  reason: LimitReason;
+  /** the source's IP */
+  source: string;
+  /** the limit reached (connections per source, or descriptors) */
+  limit: number;
+}
+
 /** A channel whose messages have one type. */
 export interface Channel<M> {
   readonly hasSubscribers: boolean;
@@ -71,6 +83,8 @@ export const channels = {
   connectionClose: typed<ConnectionClose>('weft:connection:close'),
   /** a layer refused it; nothing was copied */
   connectionRefused: typed<ConnectionRefused>('weft:connection:refused'),
+  /** refused on accept by a connection limit; published for each, logged at most once per interval */
+  connectionLimited: typed<ConnectionLimited>('weft:connection:limited'),
   /** one HTTP/1 request and its response, seen by the observer */
   httpRequest: typed<HttpRequest>('weft:http:request'),
   /** the observer gave up on a connection; the copy went on */

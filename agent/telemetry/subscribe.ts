@@ -11,6 +11,7 @@ import { subscribeIstioHttp } from './istio-http.js';
 import { subscribeIstioTcp } from './istio-tcp.js';
 import { ConnectionLabels } from './labels.js';
 import { all, type Unsubscribe } from './subscription.js';
+import { subscribeLimitLog } from './limit-log.js';
 import { subscribeWeftCounters } from './weft-counters.js';
 
 export interface TelemetrySinks {
@@ -28,6 +29,7 @@ export function subscribeTelemetry(scope: TelemetryScope, sinks: TelemetrySinks)
   const { metrics, log } = sinks;
   return all([
     subscribeWeftCounters(scope, metrics),
+    subscribeLimitLog(scope, log),
     subscribeIstioTcp(scope, labels, metrics.istio),
     subscribeIstioHttp(scope, labels, metrics, log),
     subscribeAccessLog(scope, labels, { outbound: log, inbound: sinks.inboundLog ?? log, ...(sinks.accessLog ? { options: sinks.accessLog } : {}) }),

@@ -8,6 +8,7 @@ export function subscribeWeftCounters(scope: TelemetryScope, metrics: { proxy: P
   return all([
     on(channels.connectionRefused, scope, ({ error }) => metrics.proxy.refused.inc({ reason: error.reason })),
     on(channels.tunnelRefused, scope, ({ reason }) => metrics.proxy.refused.inc({ reason })),
+    on(channels.connectionLimited, scope, ({ reason }) => metrics.proxy.refused.inc({ reason })),
     // Outbound sessions are the pool's own (pool.ts records them).
     on(channels.tunnelSessionOpen, scope, () => metrics.tunnel.sessions.inc({ direction: 'inbound' })),
     on(channels.tunnelSessionClose, scope, () => metrics.tunnel.sessions.dec({ direction: 'inbound' })),

@@ -34,6 +34,12 @@ function kubeletCgroupRoot(value: string): string {
   }
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
+  return n;
+}
+
 function share(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a share between 0 and 1`);
@@ -64,6 +70,7 @@ export function registerAgentCommand(program: Command): void {
         .default(agentDefaults.accessLog),
     )
     .option('--access-log-sample-rate <share>', 'with --access-log sampled: the share of successful connections and requests logged (0..1)', share, agentDefaults.accessLogSampleRate)
+    .option('--max-connections-per-pod <n>', "connections one pod may hold through this node's proxy at once; the excess is reset and counted (default: a quarter of what the open-file limit leaves after a reserve for health, metrics and the control plane)", positiveInteger)
     .action(async (flags) => {
       const log = logger('cli');
       if (Boolean(flags.controlPlane) === Boolean(flags.configDir)) {
@@ -92,6 +99,7 @@ export function registerAgentCommand(program: Command): void {
         drainGraceMs: agentDefaults.drainGraceMs,
         accessLog: flags.accessLog,
         accessLogSampleRate: flags.accessLogSampleRate,
+        maxConnectionsPerPod: flags.maxConnectionsPerPod,
       }, flags.configDir ? new DirectoryFeed(flags.configDir, logger('config', { node: flags.node, dir: flags.configDir })) : undefined);
       // A start that fails has undone what it did: say why, in the log, and exit non-zero.
       const agent = await started.catch((error: Error) => {

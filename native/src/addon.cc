@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   weft::ExportLinkFunctions(env, exports);
   weft::ExportMapFunctions(env, exports);
   weft::ExportProbeFunctions(env, exports);
+  weft::ExportRlimitFunctions(env, exports);
   return exports;
 }
 

@@ -134,8 +134,10 @@ describe('the agent with the DaemonSet\'s capabilities', { timeout: 180_000 }, (
     }
   });
 
-  // SYS_RESOURCE only matters on kernels before 5.11 (BPF memory charged to
-  // RLIMIT_MEMLOCK); this kernel accounts it to the memory cgroup.
+  // SYS_RESOURCE is not needed to get ready: on kernels before 5.11 it raises
+  // RLIMIT_MEMLOCK for BPF maps (this kernel accounts them to the memory
+  // cgroup), and without it the agent keeps the open-file limit it was given
+  // (agent/system/open-files.ts), which only sizes its connection budget.
   for (const capability of (agentContainer.securityContext.capabilities.add as string[]).filter((c) => c !== 'SYS_RESOURCE')) {
     test(`without ${capability} the agent never gets ready`, async () => {
       const { child, logFile } = startAgent(capability);
