@@ -142,6 +142,7 @@ async function startAgent(
         datapath,
         identities,
         startedAt,
+        limits,
         proxy: () => ({ ...proxy.status() }),
       }),
     options.adminPort,

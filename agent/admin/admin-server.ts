@@ -1,4 +1,5 @@
 /** Port 15000, localhost only: what this agent holds, for `weft status`. */
+import type { ConnectionLimitsStatus } from '../proxy/connection-limits.js';
 import type { Server as NetServer } from 'node:net';
 import { listenOn } from '../system/port-reservation.js';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +18,8 @@ export interface AgentStatus {
   notEnforced: NotEnforcedObject[];
   /** Local workload identities and their certificates (control-plane mode only). */
   identities?: IdentityStatus[];
+  /** How many connections the proxy takes on, and who holds the most (agent/proxy/connection-limits.ts). */
+  connectionLimits?: ConnectionLimitsStatus;
 }
 
 export class AdminServer {

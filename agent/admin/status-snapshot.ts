@@ -4,6 +4,7 @@ import type { ConfigFeed } from '../config-feed/config-feed.js';
 import type { ConfigUpdater } from '../config-updater.js';
 import type { Datapath } from '../datapath/datapath.js';
 import type { RunningIdentities } from '../identity/start-identities.js';
+import type { ConnectionLimits } from '../proxy/connection-limits.js';
 import type { AgentStatus } from './admin-server.js';
 
 export interface StatusInputs {
@@ -16,6 +17,7 @@ export interface StatusInputs {
   /** The proxy's own part (tunnel pool, inbound sessions); empty when it has none. */
   proxy: () => Record<string, unknown>;
   startedAt: number;
+  limits?: ConnectionLimits;
 }
 
 export function statusSnapshot(inputs: StatusInputs): AgentStatus {
@@ -41,6 +43,7 @@ export function statusSnapshot(inputs: StatusInputs): AgentStatus {
     uptimeSeconds: Math.round((Date.now() - inputs.startedAt) / 1000),
     notEnforced: notEnforcedObjects(updater.config),
     ...(inputs.identities ? { identities: inputs.identities.manager.status() } : {}),
+    ...(inputs.limits ? { connectionLimits: inputs.limits.status() } : {}),
     ...inputs.proxy(),
   };
 }

@@ -25,3 +25,11 @@ test('weft status lists the objects the proxy accepts but does not enforce yet, 
 test('weft status has no such heading when everything it holds is enforced', () => {
   assert.doesNotMatch(renderStatus({ ...status, notEnforced: [] }), /NOT ENFORCED/);
 });
+
+test('weft status says how many connections the proxy holds, its limits, and the busiest pod', () => {
+  const text = renderStatus({
+    ...status,
+    connectionLimits: { descriptors: 19_000, perSource: 2375, descriptorsInUse: 4752, topSources: [{ source: '10.244.1.7', connections: 2375 }] },
+  });
+  assert.match(text, /\nconnections 4752 of 19000 descriptors in use, at most 2375 per pod; busiest 10\.244\.1\.7 \(2375\)\n/);
+});

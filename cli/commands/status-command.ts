@@ -2,6 +2,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AgentStatus } from '../../agent/admin/admin-server.js';
 import { agentDefaults } from '../../agent/config.js';
+import type { ConnectionLimitsStatus } from '../../agent/proxy/connection-limits.js';
+
+function connectionsLine(limits: ConnectionLimitsStatus): string {
+  const busiest = limits.topSources[0];
+  return (
+    `connections ${limits.descriptorsInUse} of ${limits.descriptors} descriptors in use, at most ${limits.perSource} per pod` +
+    (busiest ? `; busiest ${busiest.source} (${busiest.connections})` : '')
+  );
+}
 
 export function renderStatus(status: AgentStatus): string {
   const source =
@@ -13,6 +22,7 @@ export function renderStatus(status: AgentStatus): string {
     `config      version ${status.configVersion} from ${source}`,
     `datapath    ${status.datapath.redirected} connects redirected, ${status.datapath.paired} handed to the proxy`,
     `uptime      ${status.uptimeSeconds} s`,
+    ...(status.connectionLimits ? [connectionsLine(status.connectionLimits)] : []),
     '',
     'WORKLOAD'.padEnd(40) + 'IP'.padEnd(17) + 'ENROLLED',
   ];
