@@ -5,6 +5,10 @@ export class TunnelMetrics {
   readonly handshakes: Counter<'result'>;
   /** outbound (pooled, to peers) and inbound (from peers) */
   readonly sessions: Gauge<'direction'>;
+  /** inbound for now: why each ended (peer, error, drain, rapid_reset) */
+  readonly sessionsClosed: Counter<'direction' | 'reason'>;
+  /** inbound CONNECT streams the peer reset before they were answered */
+  readonly streamResets: Counter;
 
   constructor(registry: Registry) {
     this.handshakes = new Counter({
@@ -17,6 +21,17 @@ export class TunnelMetrics {
       name: 'weft_tunnel_sessions',
       help: 'Open HTTP/2 tunnel sessions, outbound (pooled, to peer nodes) and inbound (from peer nodes)',
       labelNames: ['direction'],
+      registers: [registry],
+    });
+    this.sessionsClosed = new Counter({
+      name: 'weft_tunnel_sessions_closed_total',
+      help: 'Inbound HTTP/2 tunnel sessions closed, by reason: peer (it closed or went away), error, drain, rapid_reset (closed with GOAWAY ENHANCE_YOUR_CALM for resetting most of its streams)',
+      labelNames: ['direction', 'reason'],
+      registers: [registry],
+    });
+    this.streamResets = new Counter({
+      name: 'weft_tunnel_stream_resets_total',
+      help: 'Inbound tunnel CONNECT streams the peer reset before they were answered (HTTP/2 rapid reset counts here); such a stream is never dialled',
       registers: [registry],
     });
   }

@@ -48,8 +48,11 @@ import {
   tlsVersions,
   type TraceHeaders,
 } from './hbone.js';
+import { DialGate, type DialSession } from './dial-gate.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
+import { PingBarrier } from './ping-barrier.js';
 import type { ListenerInputs } from './proxy-inputs.js';
+import { defaultResetRule, EveryInterval, resetsSuspect, resetsTooMany } from './reset-rule.js';
 import { TlsContexts } from './tls-context.js';
 import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
 
@@ -83,10 +86,25 @@ export interface InboundSessionStatus {
 interface AcceptedSession extends TunnelPeer {
   establishedAt: Date;
   streams: number;
+  /** streams the peer opened on it, and how many of those it reset before we answered (reset-rule.ts) */
+  opened: number;
+  resets: number;
+  /** the highest stream id the peer opened, for our GOAWAY */
+  lastStreamId: number;
+  dials: DialSession;
+  /** why we ended it, when we did */
+  closing?: InboundSessionCloseReason;
 }
+
+/** Why an inbound session ended, the label of weft_tunnel_sessions_closed_total{direction="inbound"}. */
+export type InboundSessionCloseReason = 'peer' | 'error' | 'drain' | 'rapid_reset';
 
 /** A TLS handshake that has not finished by then is dropped. */
 const handshakeTimeoutMs = 10_000;
+/** How long a session closed for its resets has between our GOAWAY and the end of its socket. */
+const calmGraceMs = 250;
+/** One warning per this long about sessions closed for their resets, with the count held back. */
+const resetWarnIntervalMs = 10_000;
 
 export class Inbound {
   readonly #server: Http2SecureServer;
@@ -94,6 +112,10 @@ export class Inbound {
   readonly #stack: Handler<InboundConnection>;
   readonly #log: Logger;
   readonly #sessions = new Map<ServerHttp2Session, AcceptedSession>();
+  readonly #dials = new DialGate();
+  /** Streams we reset ourselves: their 'aborted' is not the peer's reset. */
+  readonly #ownResets = new WeakSet<ServerHttp2Stream>();
+  readonly #resetWarnings = new EveryInterval(resetWarnIntervalMs);
   #nextSessionId = 1;
 
   constructor(
@@ -148,10 +170,18 @@ export class Inbound {
         return;
       }
       peer.streams++;
+      peer.opened++;
+      peer.lastStreamId = Math.max(peer.lastStreamId, stream.id ?? 0);
       stream.once('close', () => peer.streams--);
+      // A session destroyed with an error hands it to every open stream, one waiting for its dial too;
+      // the session's own listener logs it, and a stream being copied has the copy's listeners as well.
+      stream.on('error', () => undefined);
+      // 'aborted' comes with the RST_STREAM itself, before the stream's 'close' and before any check of
+      // ours: counted here, a flood is judged while it is still arriving.
+      stream.once('aborted', () => this.#aborted(stream, peer));
       this.#handle(stream, headers, peer).catch((error) => {
         this.#log.error({ err: error, session: peer.sessionId }, 'inbound stream failed unexpectedly');
-        if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+        this.#reset(stream, constants.NGHTTP2_INTERNAL_ERROR);
       });
     });
     drain.signal.addEventListener(
@@ -238,14 +268,84 @@ export class Inbound {
       session.destroy();
       return;
     }
-    this.#sessions.set(session, { ...peer, establishedAt: new Date(), streams: 0 });
+    const barrier = new PingBarrier(session, config.connectTimeoutMs);
+    // The peer node is its address: one node's sessions share the per-peer dial cap whatever identities they prove.
+    const accepted: AcceptedSession = {
+      ...peer,
+      establishedAt: new Date(),
+      streams: 0,
+      opened: 0,
+      resets: 0,
+      lastStreamId: 0,
+      dials: this.#dials.session(
+        socket.remoteAddress ?? address,
+        () => resetsSuspect(accepted.opened, accepted.resets),
+        () => barrier.wait(),
+      ),
+    };
+    this.#sessions.set(session, accepted);
     if (channels.tunnelSessionOpen.hasSubscribers) channels.tunnelSessionOpen.publish({ scope, sessionId: peer.sessionId });
-    session.on('error', (error) => log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed'));
-    session.once('close', () => {
-      this.#sessions.delete(session);
-      if (channels.tunnelSessionClose.hasSubscribers) channels.tunnelSessionClose.publish({ scope, sessionId: peer.sessionId });
+    session.on('error', (error) => {
+      if (accepted.closing === 'rapid_reset') return; // our own GOAWAY's error, logged as such already
+      accepted.closing ??= 'error';
+      log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed');
     });
+    session.once('close', () => this.#closed(session, accepted));
     log.debug({ session: peer.sessionId, src: { principal: spiffeId(peer.identity), addr: address } }, 'inbound tunnel session accepted');
+  }
+
+  /** Once per session, whatever ended it; the count the gauge and `weft status` show must not outlive it. */
+  #closed(session: ServerHttp2Session, peer: AcceptedSession): void {
+    if (this.#sessions.get(session) !== peer) return;
+    this.#sessions.delete(session);
+    peer.dials.close();
+    const reason = peer.closing ?? (this.drain.signal.aborted ? 'drain' : 'peer');
+    if (channels.tunnelSessionClose.hasSubscribers) channels.tunnelSessionClose.publish({ scope: this.inputs.scope, sessionId: peer.sessionId, reason });
+  }
+
+  /** A stream reset before it was answered, by the peer (not by us, not with its session). */
+  #aborted(stream: ServerHttp2Stream, peer: AcceptedSession): void {
+    const session = stream.session;
+    if (stream.headersSent || this.#ownResets.has(stream) || !session || session.destroyed || peer.closing) return;
+    peer.resets++;
+    if (channels.tunnelStreamReset.hasSubscribers) channels.tunnelStreamReset.publish({ scope: this.inputs.scope, sessionId: peer.sessionId });
+    if (resetsTooMany(peer.opened, peer.resets)) this.#calm(session as ServerHttp2Session, peer);
+  }
+
+  /** The CVE-2023-44487 rule (reset-rule.ts): GOAWAY ENHANCE_YOUR_CALM, and the session is gone. */
+  #calm(session: ServerHttp2Session, peer: AcceptedSession): void {
+    peer.closing = 'rapid_reset';
+    const held = this.#resetWarnings.take();
+    if (held !== undefined) {
+      this.#log.warn(
+        {
+          session: peer.sessionId,
+          src: { principal: spiffeId(peer.identity), addr: peer.address },
+          opened: peer.opened,
+          resets: peer.resets,
+          rule: defaultResetRule,
+          ...(held > 0 ? { alsoClosedSinceLastWarning: held } : {}),
+        },
+        'inbound tunnel session reset most of its streams: closed',
+      );
+    }
+    // GOAWAY first and the socket a moment later: a flooder is still sending, and a socket closed with
+    // its bytes unread answers them with a TCP RST, which makes the peer's kernel drop the GOAWAY unread.
+    // Meanwhile nghttp2 ignores streams past the GOAWAY's last stream and none of ours waits for a dial.
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM, peer.lastStreamId);
+    peer.dials.close();
+    const timer = setTimeout(() => {
+      // With an error: destroy(undefined, code) would take its default first argument, NO_ERROR, as the code.
+      if (!session.destroyed) session.destroy(new Error(`session ${peer.sessionId} reset ${peer.resets} of its ${peer.opened} streams`), constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    }, calmGraceMs);
+    timer.unref();
+    session.once('close', () => clearTimeout(timer));
+  }
+
+  #reset(stream: ServerHttp2Stream, code: number): void {
+    if (stream.destroyed) return;
+    this.#ownResets.add(stream);
+    stream.close(code);
   }
 
   #refuse(reason: InboundRefusalReason, address: string, detail: string): void {
@@ -254,7 +354,7 @@ export class Inbound {
   }
 
   /** One CONNECT stream of an authenticated session; the stack's edge: a refusal from any layer ends here. */
-  async #handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: TunnelPeer): Promise<void> {
+  async #handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: AcceptedSession): Promise<void> {
     const trace: TraceHeaders = {};
     for (const name of passThroughHeaders) {
       const value = header(headers, name);
@@ -270,6 +370,7 @@ export class Inbound {
       peer,
       authority: header(headers, ':authority') ?? '',
       trace,
+      dials: peer.dials,
       // The tunnel stream is the source's side: bytes it sends are the ones the source workload sent.
       downstream: http2StreamEnd(stream),
     };
@@ -278,7 +379,9 @@ export class Inbound {
     } catch (error) {
       if (!(error instanceof InboundRefusedError)) throw error;
       if (channels.connectionRefused.hasSubscribers) channels.connectionRefused.publish({ scope: connection.scope, connection, error });
-      if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': error.status }, { endStream: true });
+      if (stream.destroyed || stream.headersSent) return;
+      if (error.resetCode !== undefined) this.#reset(stream, error.resetCode);
+      else stream.respond({ ':status': error.status }, { endStream: true });
     }
   }
 }

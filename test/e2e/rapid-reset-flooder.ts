@@ -8,14 +8,21 @@
  *
  *   node rapid-reset-flooder.js --address 10.10.0.2 --port 15008 --sni 10-244-2-10.ipv4.hbone.weft
  *     --authority 10.244.2.10:7001 --ca root.pem --cert c.pem --key k.pem
- *     [--sessions 4] [--streams 2000] [--batch 50] [--timeout-ms 20000]
+ *     [--sessions 4] [--streams 2000] [--batch 50] [--end close|destroy|exit]
+ *     [--duration-ms 0] [--max-streams 50000] [--timeout-ms 20000]
  *
  * --sessions sessions at once, each sending up to --streams streams in bursts
  * of --batch (one burst per event-loop turn, so the frames leave in few
  * writes, as a flooder's would). A session ends when it has sent them all
- * (then it is closed) or when the server ends it. Prints one JSON line and
- * exits 0 (a usage error exits 2):
- *   sessions   per session: streams sent, how it ended (goaway code, error), ms it lived
+ * (then it ends as --end says) or when the server ends it. With
+ * --duration-ms, each of the --sessions slots opens a new session when its
+ * last one ends, until that long has passed or --max-streams were sent in all,
+ * as a flooder that is sent away comes back. Prints one JSON line and exits 0
+ * (a usage error exits 2); 'flooding' goes to stderr when the first session connects:
+ *   sessions   how many were opened
+ *   sent       streams sent on them all
+ *   goaway     sessions by the code of the last GOAWAY they got ("none" if none)
+ *   errors     sessions by their first error
  *   answered   streams the server answered with headers (it dialled the pod for them)
  *   elapsedMs  the whole run
  */
@@ -36,6 +43,9 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '50' },
     'timeout-ms': { type: 'string', default: '20000' },
+    end: { type: 'string', default: 'close' },
+    'duration-ms': { type: 'string', default: '0' },
+    'max-streams': { type: 'string', default: '50000' },
   },
 });
 
@@ -47,7 +57,12 @@ if (!values.address || !values.sni || !values.authority || !values.ca || !values
 const sessionCount = Math.min(Math.max(Number(values.sessions), 1), 64);
 const streamsPerSession = Math.min(Math.max(Number(values.streams), 1), 100_000);
 const batch = Math.min(Math.max(Number(values.batch), 1), 1000);
+/** How a session that sent all its streams ends: GOAWAY and wait for the server (close), a TCP FIN
+ * without GOAWAY (destroy), or the process exits at once with whatever is unread (exit). */
+const end = values.end === 'destroy' || values.end === 'exit' ? values.end : 'close';
 const timeoutMs = Math.min(Math.max(Number(values['timeout-ms']), 1000), 120_000);
+const durationMs = Math.min(Math.max(Number(values['duration-ms']), 0), timeoutMs);
+const maxStreams = Math.min(Math.max(Number(values['max-streams']), 1), 1_000_000);
 
 interface SessionReport {
   sent: number;
@@ -59,6 +74,8 @@ interface SessionReport {
 const started = performance.now();
 const reports: SessionReport[] = [];
 let answered = 0;
+let sentTotal = 0;
+let announced = false;
 const open = new Set<ClientHttp2Session>();
 
 let finished = false;
@@ -66,7 +83,17 @@ function finish(): void {
   if (finished) return;
   finished = true;
   for (const session of open) session.destroy();
-  process.stdout.write(`${JSON.stringify({ sessions: reports, answered, elapsedMs: Math.round(performance.now() - started) })}\n`);
+  const tally = (key: (r: SessionReport) => string) =>
+    reports.reduce<Record<string, number>>((counts, r) => ({ ...counts, [key(r)]: (counts[key(r)] ?? 0) + 1 }), {});
+  const summary = {
+    sessions: reports.length,
+    sent: sentTotal,
+    goaway: tally((r) => (r.goaway === null ? 'none' : String(r.goaway))),
+    errors: tally((r) => r.error ?? 'none'),
+    answered,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
   setImmediate(() => process.exit(0));
 }
 setTimeout(finish, timeoutMs).unref();
@@ -101,7 +128,7 @@ function flood(): Promise<void> {
     });
     const burst = () => {
       if (session.destroyed || session.closed) return;
-      for (let i = 0; i < batch && report.sent < streamsPerSession; i++) {
+      for (let i = 0; i < batch && report.sent < streamsPerSession && sentTotal < maxStreams; i++) {
         let stream;
         try {
           stream = session.request({ ':method': 'CONNECT', ':authority': values.authority! }, { endStream: false });
@@ -111,15 +138,30 @@ function flood(): Promise<void> {
           return;
         }
         report.sent++;
+        sentTotal++;
         stream.on('error', () => undefined);
         stream.on('response', () => answered++);
         stream.close(constants.NGHTTP2_CANCEL);
       }
-      if (report.sent < streamsPerSession) setImmediate(burst);
-      else session.close();
+      if (report.sent < streamsPerSession && sentTotal < maxStreams) setImmediate(burst);
+      else if (end === 'close') session.close();
+      else if (end === 'destroy') session.destroy();
+      else finish();
     };
-    session.once('connect', burst);
+    session.once('connect', () => {
+      if (!announced) {
+        announced = true;
+        process.stderr.write('flooding\n'); // the test measures its bystander from here on
+      }
+      burst();
+    });
   });
 }
 
-Promise.all(Array.from({ length: sessionCount }, () => flood())).then(finish, finish);
+/** One slot: a session, and with --duration-ms a new one each time the last ends, while time and streams last. */
+async function slot(): Promise<void> {
+  do await flood();
+  while (durationMs > 0 && performance.now() - started < durationMs && sentTotal < maxStreams && !finished);
+}
+
+Promise.all(Array.from({ length: sessionCount }, () => slot())).then(finish, finish);

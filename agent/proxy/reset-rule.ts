@@ -1,0 +1,67 @@
+/**
+ * The rapid-reset rule (CVE-2023-44487), as Envoy has it for premature
+ * resets: a session that has opened at least `minStreams` streams and whose
+ * peer reset more than `maxResetRatio` of them before we answered is a
+ * flooder, and is closed with GOAWAY ENHANCE_YOUR_CALM.
+ *
+ * Why a ratio and not a rate: a pooled session lives for hours and a real
+ * peer resets an unanswered CONNECT only when its own connect timeout fires
+ * or its app gave up, a small share of what it opens however busy it is; a
+ * flooder resets nearly everything. Why only resets before the answer: once
+ * a stream has its 200, a reset is how the proxied TCP connection ends with
+ * an RST (copy-duplex.ts), normal traffic. Why a floor on the streams
+ * opened: a fresh session whose first few CONNECTs time out against a slow
+ * pod must not be closed for it.
+ *
+ * Node's bundled nghttp2 has a reset limiter of its own (a token bucket of
+ * 1000 RST_STREAMs refilled at 33/s per session): it ends a session only
+ * after its first thousand resets, and then as a bare protocol error that
+ * neither logs the peer nor tells it to calm down; a flooder pacing under
+ * 33/s, or opening a new session every few hundred streams, never meets it.
+ */
+export interface ResetRule {
+  minStreams: number;
+  maxResetRatio: number;
+}
+
+export const defaultResetRule: ResetRule = { minStreams: 100, maxResetRatio: 0.5 };
+
+/** Whether a session that opened `opened` streams, `resets` of them reset by the peer before an answer, must be closed. */
+export function resetsTooMany(opened: number, resets: number, rule: ResetRule = defaultResetRule): boolean {
+  return opened >= rule.minStreams && resets > opened * rule.maxResetRatio;
+}
+
+/**
+ * A session whose streams wait a moment before their dial (dial-gate.ts):
+ * more than a tenth of what it opened reset before an answer. Far below the
+ * rule's ratio, so a flood is slowed from its first read on; far above what
+ * a healthy peer's timeouts reset.
+ */
+export function resetsSuspect(opened: number, resets: number): boolean {
+  return resets > 0 && resets * 10 > opened;
+}
+
+/**
+ * At most one line per `intervalMs`: a flood from many sessions, or many
+ * peers, must not turn into a flood of log lines. The line that does go out
+ * carries how many were held back since the last one.
+ */
+export class EveryInterval {
+  #last = -Infinity;
+  #held = 0;
+
+  constructor(readonly intervalMs: number, private readonly now: () => number = () => performance.now()) {}
+
+  /** The number held back since the last line if one may go out now, else undefined (and one more is held). */
+  take(): number | undefined {
+    const now = this.now();
+    if (now - this.#last < this.intervalMs) {
+      this.#held++;
+      return undefined;
+    }
+    this.#last = now;
+    const held = this.#held;
+    this.#held = 0;
+    return held;
+  }
+}
