@@ -29,7 +29,7 @@ import {
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import type { Drain } from '../drain.js';
-import { spiffeId, type CertificateProvider } from '../../core/spiffe-id.js';
+import { spiffeId, type CertificateProvider, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { connectPod } from '../stack/connect-pod.js';
 import { connectRequest } from '../stack/connect-request.js';
 import { header, nextConnectionId, type InboundConnection, type TunnelPeer } from '../stack/connection.js';
@@ -52,7 +52,7 @@ import { DialGate, type DialSession } from './dial-gate.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
 import { PingBarrier } from './ping-barrier.js';
 import type { ListenerInputs } from './proxy-inputs.js';
-import { defaultResetRule, EveryInterval, resetsSuspect, resetsTooMany } from './reset-rule.js';
+import { EveryInterval, RecentOffenders, resetsSuspect, resetsTooMany, type ResetRule } from './reset-rule.js';
 import { TlsContexts } from './tls-context.js';
 import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
 
@@ -91,6 +91,10 @@ interface AcceptedSession extends TunnelPeer {
   resets: number;
   /** the highest stream id the peer opened, for our GOAWAY */
   lastStreamId: number;
+  /** the reset rule this session is judged by (a stricter one for a peer lately closed by it) */
+  rule: ResetRule;
+  /** the peer node's address, the key of its dial cap and of its offences */
+  peerIp: string;
   dials: DialSession;
   /** why we ended it, when we did */
   closing?: InboundSessionCloseReason;
@@ -101,6 +105,8 @@ export type InboundSessionCloseReason = 'peer' | 'error' | 'drain' | 'rapid_rese
 
 /** A TLS handshake that has not finished by then is dropped. */
 const handshakeTimeoutMs = 10_000;
+/** Leaf certificates whose identity is remembered (peers x rotations, with room). */
+const identityCacheSize = 256;
 /** How long a session closed for its resets has between our GOAWAY and the end of its socket. */
 const calmGraceMs = 250;
 /** One warning per this long about sessions closed for their resets, with the count held back. */
@@ -116,6 +122,8 @@ export class Inbound {
   /** Streams we reset ourselves: their 'aborted' is not the peer's reset. */
   readonly #ownResets = new WeakSet<ServerHttp2Stream>();
   readonly #resetWarnings = new EveryInterval(resetWarnIntervalMs);
+  readonly #offenders = new RecentOffenders();
+  readonly #identities = new Map<string, WorkloadIdentity>();
   #nextSessionId = 1;
 
   constructor(
@@ -251,7 +259,7 @@ export class Inbound {
     try {
       if (!socket.authorized) throw new PeerIdentityError(`the peer chain did not verify: ${socket.authorizationError}`);
       const certificate = socket.getPeerCertificate();
-      const identity = peerIdentity(certificate.raw, certificates.trustDomain);
+      const identity = this.#peerIdentity(certificate.raw, certificate.fingerprint256, certificates.trustDomain);
       const servedIp = parseTunnelServerName(typeof socket.servername === 'string' ? socket.servername : '');
       const served = servedIp === undefined ? undefined : state.localWorkload(config.nodeName, servedIp);
       if (!served) throw new PeerIdentityError(`the session's server name '${socket.servername}' no longer names a local workload`);
@@ -269,6 +277,7 @@ export class Inbound {
       return;
     }
     const barrier = new PingBarrier(session, config.connectTimeoutMs);
+    const peerIp = socket.remoteAddress ?? address;
     // The peer node is its address: one node's sessions share the per-peer dial cap whatever identities they prove.
     const accepted: AcceptedSession = {
       ...peer,
@@ -277,8 +286,10 @@ export class Inbound {
       opened: 0,
       resets: 0,
       lastStreamId: 0,
+      rule: this.#offenders.ruleFor(peerIp),
+      peerIp,
       dials: this.#dials.session(
-        socket.remoteAddress ?? address,
+        peerIp,
         () => resetsSuspect(accepted.opened, accepted.resets),
         () => barrier.wait(),
       ),
@@ -309,12 +320,13 @@ export class Inbound {
     if (stream.headersSent || this.#ownResets.has(stream) || !session || session.destroyed || peer.closing) return;
     peer.resets++;
     if (channels.tunnelStreamReset.hasSubscribers) channels.tunnelStreamReset.publish({ scope: this.inputs.scope, sessionId: peer.sessionId });
-    if (resetsTooMany(peer.opened, peer.resets)) this.#calm(session as ServerHttp2Session, peer);
+    if (resetsTooMany(peer.opened, peer.resets, peer.rule)) this.#calm(session as ServerHttp2Session, peer);
   }
 
   /** The CVE-2023-44487 rule (reset-rule.ts): GOAWAY ENHANCE_YOUR_CALM, and the session is gone. */
   #calm(session: ServerHttp2Session, peer: AcceptedSession): void {
     peer.closing = 'rapid_reset';
+    this.#offenders.add(peer.peerIp);
     const held = this.#resetWarnings.take();
     if (held !== undefined) {
       this.#log.warn(
@@ -323,7 +335,7 @@ export class Inbound {
           src: { principal: spiffeId(peer.identity), addr: peer.address },
           opened: peer.opened,
           resets: peer.resets,
-          rule: defaultResetRule,
+          rule: peer.rule,
           ...(held > 0 ? { alsoClosedSinceLastWarning: held } : {}),
         },
         'inbound tunnel session reset most of its streams: closed',
@@ -346,6 +358,22 @@ export class Inbound {
     if (stream.destroyed) return;
     this.#ownResets.add(stream);
     stream.close(code);
+  }
+
+  /**
+   * peerIdentity() parses the leaf in JS, ~3 ms of this event loop per session; a peer node opens
+   * its sessions with a handful of certificates, and a flooder that comes back session after session
+   * with one certificate would otherwise buy those milliseconds from every bystander each time.
+   * Keyed by the SHA-256 of the DER, which TLS has verified by now; only successes are kept.
+   */
+  #peerIdentity(der: Buffer, fingerprint: string, trustDomain: string): WorkloadIdentity {
+    const key = `${trustDomain} ${fingerprint}`;
+    const known = this.#identities.get(key);
+    if (known) return known;
+    const identity = peerIdentity(der, trustDomain);
+    this.#identities.set(key, identity);
+    if (this.#identities.size > identityCacheSize) this.#identities.delete(this.#identities.keys().next().value!);
+    return identity;
   }
 
   #refuse(reason: InboundRefusalReason, address: string, detail: string): void {

@@ -26,6 +26,45 @@ export interface ResetRule {
 
 export const defaultResetRule: ResetRule = { minStreams: 100, maxResetRatio: 0.5 };
 
+/**
+ * The rule for a new session of a peer whose session was closed by the rule
+ * lately: a flooder sent away comes straight back, and each new session
+ * would otherwise get another hundred streams for free. A real peer sharing
+ * the flooder's address resets next to nothing, so it meets no more of this
+ * rule than of the other.
+ */
+export const repeatOffenderRule: ResetRule = { minStreams: 10, maxResetRatio: 0.5 };
+
+/**
+ * Peers (by address) whose sessions the rule closed, each remembered for
+ * `forMs`, at most `capacity` of them (the oldest forgotten first): memory
+ * a flood of addresses cannot grow.
+ */
+export class RecentOffenders {
+  readonly #at = new Map<string, number>();
+
+  constructor(readonly forMs = 60_000, readonly capacity = 1024, private readonly now: () => number = () => performance.now()) {}
+
+  add(peer: string): void {
+    this.#at.delete(peer); // re-inserted last: the Map's order is oldest first
+    this.#at.set(peer, this.now());
+    while (this.#at.size > this.capacity) this.#at.delete(this.#at.keys().next().value!);
+  }
+
+  has(peer: string): boolean {
+    const at = this.#at.get(peer);
+    if (at === undefined) return false;
+    if (this.now() - at <= this.forMs) return true;
+    this.#at.delete(peer);
+    return false;
+  }
+
+  /** The rule a new session of `peer` is judged by. */
+  ruleFor(peer: string): ResetRule {
+    return this.has(peer) ? repeatOffenderRule : defaultResetRule;
+  }
+}
+
 /** Whether a session that opened `opened` streams, `resets` of them reset by the peer before an answer, must be closed. */
 export function resetsTooMany(opened: number, resets: number, rule: ResetRule = defaultResetRule): boolean {
   return opened >= rule.minStreams && resets > opened * rule.maxResetRatio;
