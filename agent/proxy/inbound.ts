@@ -80,6 +80,9 @@ export interface InboundSessionStatus {
   address: string;
   certificateSerial: string;
   streams: number;
+  /** streams the peer opened on it so far, and how many of them it reset before they were answered */
+  opened: number;
+  resets: number;
   establishedAt: string;
 }
 
@@ -231,6 +234,8 @@ export class Inbound {
       address: peer.address,
       certificateSerial: peer.certificateSerial,
       streams: peer.streams,
+      opened: peer.opened,
+      resets: peer.resets,
       establishedAt: peer.establishedAt.toISOString(),
     }));
   }
