@@ -29,6 +29,7 @@ import {
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import type { Drain } from '../drain.js';
+import type { inboundSessionCloseReasons } from '../metrics/tunnel-metrics.js';
 import { spiffeId, type CertificateProvider, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { connectPod } from '../stack/connect-pod.js';
 import { connectRequest } from '../stack/connect-request.js';
@@ -104,7 +105,7 @@ interface AcceptedSession extends TunnelPeer {
 }
 
 /** Why an inbound session ended, the label of weft_tunnel_sessions_closed_total{direction="inbound"}. */
-export type InboundSessionCloseReason = 'peer' | 'error' | 'drain' | 'rapid_reset';
+export type InboundSessionCloseReason = (typeof inboundSessionCloseReasons)[number];
 
 /** A TLS handshake that has not finished by then is dropped. */
 const handshakeTimeoutMs = 10_000;
