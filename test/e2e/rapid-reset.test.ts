@@ -2,8 +2,9 @@
  * HTTP/2 rapid reset (CVE-2023-44487) on the tunnel port, end to end: a
  * flooder with a valid mesh certificate plays a peer node proxy from node-1
  * and opens CONNECT streams to a pod of node-2, cancelling each at once,
- * while a bystander pod of node-1 keeps connecting through the mesh to a
- * service on the same pod. What must hold: node-2's proxy dials the pod for
+ * coming back with a new session each time one is sent away, while a
+ * bystander pod of node-1 keeps connecting through the mesh to a service on
+ * the same pod. What must hold: node-2's proxy dials the pod for
  * none of the reset streams, the bystander's p99 stays within 2x its
  * baseline with no failure, the resets show on node-2's /metrics and in its
  * log, and once the flooder is gone node-2 counts exactly the sessions that
@@ -41,7 +42,9 @@ const farService: MeshService = { name: 'far', clusterIP: farVip, port: farPort,
 const silentLog = pino({ level: 'silent' });
 
 /** The flood: sessions at once, each sending up to this many streams (the server may end it sooner);
- * each that ends is replaced by a new one for `floodMs`, up to `floodMaxStreams` streams in all. */
+ * each that ends is replaced by a new one for `floodMs`, up to `floodMaxStreams` streams in all.
+ * RR_SESSIONS, RR_STREAMS, RR_MS and RR_END (close, destroy, exit: how a flooder session ends)
+ * change the flood's shape for a run by hand; `npm test` runs it as written here. */
 const floodSessions = Number(process.env.RR_SESSIONS ?? 4);
 const floodStreamsPerSession = Number(process.env.RR_STREAMS ?? 2000);
 const floodMs = Number(process.env.RR_MS ?? 3000);
