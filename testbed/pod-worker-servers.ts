@@ -14,6 +14,9 @@ const idleTimeoutMs = 5 * 60_000;
 
 export class Servers {
   readonly #servers = new Map<number, Server>();
+  /** Connections accepted per port since the worker started: the test's own event list drops its oldest
+   * events on a long run, and a flood's worth of them must still be counted exactly. */
+  readonly #accepted = new Map<number, number>();
 
   constructor(readonly pod: string, readonly emit: (event: WorkerEvent) => void, readonly warn: (message: string) => void) {}
 
@@ -45,6 +48,11 @@ export class Servers {
     return { port };
   }
 
+  /** How many connections each port's server has accepted, closed servers' included. */
+  acceptedCounts(): { byPort: Record<string, number> } {
+    return { byPort: Object.fromEntries([...this.#accepted].map(([port, count]) => [String(port), count])) };
+  }
+
   closeAll(): void {
     for (const server of this.#servers.values()) server.close();
     this.#servers.clear();
@@ -53,6 +61,7 @@ export class Servers {
   #accept(socket: Socket, port: number, mode: ListenMode, bytes: number): void {
     const remoteAddress = socket.remoteAddress ?? '';
     const remotePort = socket.remotePort ?? 0;
+    this.#accepted.set(port, (this.#accepted.get(port) ?? 0) + 1);
     this.emit({ event: 'accepted', port, remoteAddress, remotePort });
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.on('error', (error) => this.warn(`connection ${remoteAddress}:${remotePort} on ${port}: ${error.message}`));

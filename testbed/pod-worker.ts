@@ -45,6 +45,7 @@ const ops: Record<string, Op> = {
   ping: () => ({ pod, pid: process.pid }),
   listen: (args) => withDeadline('listen', servers.listen(args as unknown as ListenArgs), opDeadlineMs),
   close: (args) => servers.close(Number(args.port)),
+  accepted: () => servers.acceptedCounts(),
   connect: (args) => connect(pod, args as unknown as ConnectArgs),
   connectMany: (args) => connectMany(pod, args as unknown as ConnectManyArgs),
   hold: (args) => hold(args as unknown as HoldArgs),

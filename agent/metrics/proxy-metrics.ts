@@ -33,7 +33,7 @@ export class ProxyMetrics {
         'Connections the proxy refused, by reason. Outbound: no_original_destination, unknown_source_workload, unknown_destination, ' +
         'no_healthy_endpoint, upstream_connect_failed; on accept, pod_connection_limit (one source pod holds its share) and ' +
         'node_connection_limit (the descriptor budget is spent); on 15020, metrics_connection_limit. Inbound tunnel: tunnel_handshake_failed, tunnel_unknown_server_name, ' +
-        'tunnel_peer_identity, tunnel_not_http2, tunnel_bad_request, tunnel_destination_not_local, tunnel_misdirected, tunnel_upstream_connect_failed',
+        'tunnel_peer_identity, tunnel_not_http2, tunnel_bad_request, tunnel_destination_not_local, tunnel_misdirected, tunnel_upstream_connect_failed, tunnel_dial_queue_full',
       labelNames: ['reason'],
       registers: [registry],
     });

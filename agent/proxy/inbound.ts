@@ -28,8 +28,10 @@ import {
 } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
+import { LogThrottle } from '../../core/log-throttle.js';
 import type { Drain } from '../drain.js';
-import { spiffeId, type CertificateProvider } from '../../core/spiffe-id.js';
+import type { inboundSessionCloseReasons } from '../metrics/tunnel-metrics.js';
+import { spiffeId, type CertificateProvider, type WorkloadIdentity } from '../../core/spiffe-id.js';
 import { connectPod } from '../stack/connect-pod.js';
 import { connectRequest } from '../stack/connect-request.js';
 import { header, nextConnectionId, type InboundConnection, type TunnelPeer } from '../stack/connection.js';
@@ -48,9 +50,12 @@ import {
   tlsVersions,
   type TraceHeaders,
 } from './hbone.js';
+import { DialGate, type DialSession } from './dial-gate.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
+import { PingBarrier } from './ping-barrier.js';
 import { listenOn } from '../system/port-reservation.js';
 import { listenBacklog, type ListenerInputs } from './proxy-inputs.js';
+import { RecentOffenders, resetsSuspect, resetsTooMany, type ResetRule } from './reset-rule.js';
 import { TlsContexts } from './tls-context.js';
 import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } from './tunnel-errors.js';
 
@@ -78,16 +83,40 @@ export interface InboundSessionStatus {
   address: string;
   certificateSerial: string;
   streams: number;
+  /** streams the peer opened on it so far, and how many of them it reset before they were answered */
+  opened: number;
+  resets: number;
   establishedAt: string;
 }
 
 interface AcceptedSession extends TunnelPeer {
   establishedAt: Date;
   streams: number;
+  /** streams the peer opened on it, and how many of those it reset before we answered (reset-rule.ts) */
+  opened: number;
+  resets: number;
+  /** the highest stream id the peer opened, for our GOAWAY */
+  lastStreamId: number;
+  /** the reset rule this session is judged by (a stricter one for a peer lately closed by it) */
+  rule: ResetRule;
+  /** the peer node's address, the key of its dial cap and of its offences */
+  peerIp: string;
+  dials: DialSession;
+  /** why we ended it, when we did */
+  closing?: InboundSessionCloseReason;
 }
+
+/** Why an inbound session ended, the label of weft_tunnel_sessions_closed_total{direction="inbound"}. */
+export type InboundSessionCloseReason = (typeof inboundSessionCloseReasons)[number];
 
 /** A TLS handshake that has not finished by then is dropped. */
 const handshakeTimeoutMs = 10_000;
+/** Leaf certificates whose identity is remembered (peers x rotations, with room). */
+const identityCacheSize = 256;
+/** How long a session closed for its resets has between our GOAWAY and the end of its socket. */
+const calmGraceMs = 250;
+/** One warning per this long about sessions closed for their resets, with the count held back. */
+const resetWarnIntervalMs = 10_000;
 
 export class Inbound {
   readonly #server: Http2SecureServer;
@@ -95,6 +124,12 @@ export class Inbound {
   readonly #stack: Handler<InboundConnection>;
   readonly #log: Logger;
   readonly #sessions = new Map<ServerHttp2Session, AcceptedSession>();
+  readonly #dials = new DialGate();
+  /** Streams we reset ourselves: their 'aborted' is not the peer's reset. */
+  readonly #ownResets = new WeakSet<ServerHttp2Stream>();
+  readonly #resetWarnings = new LogThrottle(resetWarnIntervalMs);
+  readonly #offenders = new RecentOffenders();
+  readonly #identities = new Map<string, WorkloadIdentity>();
   #nextSessionId = 1;
 
   constructor(
@@ -149,10 +184,18 @@ export class Inbound {
         return;
       }
       peer.streams++;
+      peer.opened++;
+      peer.lastStreamId = Math.max(peer.lastStreamId, stream.id ?? 0);
       stream.once('close', () => peer.streams--);
+      // A session destroyed with an error hands it to every open stream, one waiting for its dial too;
+      // the session's own listener logs it, and a stream being copied has the copy's listeners as well.
+      stream.on('error', () => undefined);
+      // 'aborted' comes with the RST_STREAM itself, before the stream's 'close' and before any check of
+      // ours: counted here, a flood is judged while it is still arriving.
+      stream.once('aborted', () => this.#aborted(stream, peer));
       this.#handle(stream, headers, peer).catch((error) => {
         this.#log.error({ err: error, session: peer.sessionId }, 'inbound stream failed unexpectedly');
-        if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+        this.#reset(stream, constants.NGHTTP2_INTERNAL_ERROR);
       });
     });
     drain.signal.addEventListener(
@@ -187,6 +230,8 @@ export class Inbound {
       address: peer.address,
       certificateSerial: peer.certificateSerial,
       streams: peer.streams,
+      opened: peer.opened,
+      resets: peer.resets,
       establishedAt: peer.establishedAt.toISOString(),
     }));
   }
@@ -215,7 +260,7 @@ export class Inbound {
     try {
       if (!socket.authorized) throw new PeerIdentityError(`the peer chain did not verify: ${socket.authorizationError}`);
       const certificate = socket.getPeerCertificate();
-      const identity = peerIdentity(certificate.raw, certificates.trustDomain);
+      const identity = this.#peerIdentity(certificate.raw, certificate.fingerprint256, certificates.trustDomain);
       const servedIp = parseTunnelServerName(typeof socket.servername === 'string' ? socket.servername : '');
       const served = servedIp === undefined ? undefined : state.localWorkload(config.nodeName, servedIp);
       if (!served) throw new PeerIdentityError(`the session's server name '${socket.servername}' no longer names a local workload`);
@@ -232,14 +277,104 @@ export class Inbound {
       session.destroy();
       return;
     }
-    this.#sessions.set(session, { ...peer, establishedAt: new Date(), streams: 0 });
+    const barrier = new PingBarrier(session, config.connectTimeoutMs);
+    const peerIp = socket.remoteAddress ?? address;
+    // The peer node is its address: one node's sessions share the per-peer dial cap whatever identities they prove.
+    const accepted: AcceptedSession = {
+      ...peer,
+      establishedAt: new Date(),
+      streams: 0,
+      opened: 0,
+      resets: 0,
+      lastStreamId: 0,
+      rule: this.#offenders.ruleFor(peerIp),
+      peerIp,
+      dials: this.#dials.session(
+        peerIp,
+        () => resetsSuspect(accepted.opened, accepted.resets),
+        () => barrier.wait(),
+      ),
+    };
+    this.#sessions.set(session, accepted);
     if (channels.tunnelSessionOpen.hasSubscribers) channels.tunnelSessionOpen.publish({ scope, sessionId: peer.sessionId });
-    session.on('error', (error) => log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed'));
-    session.once('close', () => {
-      this.#sessions.delete(session);
-      if (channels.tunnelSessionClose.hasSubscribers) channels.tunnelSessionClose.publish({ scope, sessionId: peer.sessionId });
+    session.on('error', (error) => {
+      if (accepted.closing === 'rapid_reset') return; // our own GOAWAY's error, logged as such already
+      accepted.closing ??= 'error';
+      log.warn({ err: error, session: peer.sessionId, src: { addr: address } }, 'inbound tunnel session failed');
     });
+    session.once('close', () => this.#closed(session, accepted));
     log.debug({ session: peer.sessionId, src: { principal: spiffeId(peer.identity), addr: address } }, 'inbound tunnel session accepted');
+  }
+
+  /** Once per session, whatever ended it; the count the gauge and `weft status` show must not outlive it. */
+  #closed(session: ServerHttp2Session, peer: AcceptedSession): void {
+    if (this.#sessions.get(session) !== peer) return;
+    this.#sessions.delete(session);
+    peer.dials.close();
+    const reason = peer.closing ?? (this.drain.signal.aborted ? 'drain' : 'peer');
+    if (channels.tunnelSessionClose.hasSubscribers) channels.tunnelSessionClose.publish({ scope: this.inputs.scope, sessionId: peer.sessionId, reason });
+  }
+
+  /** A stream reset before it was answered, by the peer (not by us, not with its session). */
+  #aborted(stream: ServerHttp2Stream, peer: AcceptedSession): void {
+    const session = stream.session;
+    if (stream.headersSent || this.#ownResets.has(stream) || !session || session.destroyed || peer.closing) return;
+    peer.resets++;
+    if (channels.tunnelStreamReset.hasSubscribers) channels.tunnelStreamReset.publish({ scope: this.inputs.scope, sessionId: peer.sessionId });
+    if (resetsTooMany(peer.opened, peer.resets, peer.rule)) this.#calm(session as ServerHttp2Session, peer);
+  }
+
+  /** The CVE-2023-44487 rule (reset-rule.ts): GOAWAY ENHANCE_YOUR_CALM, and the session is gone. */
+  #calm(session: ServerHttp2Session, peer: AcceptedSession): void {
+    peer.closing = 'rapid_reset';
+    this.#offenders.add(peer.peerIp);
+    const held = this.#resetWarnings.take('rapid_reset');
+    if (held !== undefined) {
+      this.#log.warn(
+        {
+          session: peer.sessionId,
+          src: { principal: spiffeId(peer.identity), addr: peer.address },
+          opened: peer.opened,
+          resets: peer.resets,
+          rule: peer.rule,
+          ...(held > 0 ? { alsoClosedSinceLastWarning: held } : {}),
+        },
+        'inbound tunnel session reset most of its streams: closed',
+      );
+    }
+    // GOAWAY first and the socket a moment later: a flooder is still sending, and a socket closed with
+    // its bytes unread answers them with a TCP RST, which makes the peer's kernel drop the GOAWAY unread.
+    // Meanwhile nghttp2 ignores streams past the GOAWAY's last stream and none of ours waits for a dial.
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM, peer.lastStreamId);
+    peer.dials.close();
+    const timer = setTimeout(() => {
+      // With an error: destroy(undefined, code) would take its default first argument, NO_ERROR, as the code.
+      if (!session.destroyed) session.destroy(new Error(`session ${peer.sessionId} reset ${peer.resets} of its ${peer.opened} streams`), constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    }, calmGraceMs);
+    timer.unref();
+    session.once('close', () => clearTimeout(timer));
+  }
+
+  #reset(stream: ServerHttp2Stream, code: number): void {
+    if (stream.destroyed) return;
+    this.#ownResets.add(stream);
+    stream.close(code);
+  }
+
+  /**
+   * peerIdentity() parses the leaf in JS, ~3 ms of this event loop per session; a peer node opens
+   * its sessions with a handful of certificates, and a flooder that comes back session after session
+   * with one certificate would otherwise buy those milliseconds from every bystander each time.
+   * Keyed by the SHA-256 of the DER, which TLS has verified by now; only successes are kept.
+   */
+  #peerIdentity(der: Buffer, fingerprint: string, trustDomain: string): WorkloadIdentity {
+    const key = `${trustDomain} ${fingerprint}`;
+    const known = this.#identities.get(key);
+    if (known) return known;
+    const identity = peerIdentity(der, trustDomain);
+    this.#identities.set(key, identity);
+    if (this.#identities.size > identityCacheSize) this.#identities.delete(this.#identities.keys().next().value!);
+    return identity;
   }
 
   #refuse(reason: InboundRefusalReason, address: string, detail: string): void {
@@ -248,7 +383,7 @@ export class Inbound {
   }
 
   /** One CONNECT stream of an authenticated session; the stack's edge: a refusal from any layer ends here. */
-  async #handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: TunnelPeer): Promise<void> {
+  async #handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: AcceptedSession): Promise<void> {
     const trace: TraceHeaders = {};
     for (const name of passThroughHeaders) {
       const value = header(headers, name);
@@ -264,6 +399,7 @@ export class Inbound {
       peer,
       authority: header(headers, ':authority') ?? '',
       trace,
+      dials: peer.dials,
       // The tunnel stream is the source's side: bytes it sends are the ones the source workload sent.
       downstream: http2StreamEnd(stream),
     };
@@ -272,7 +408,9 @@ export class Inbound {
     } catch (error) {
       if (!(error instanceof InboundRefusedError)) throw error;
       if (channels.connectionRefused.hasSubscribers) channels.connectionRefused.publish({ scope: connection.scope, connection, error });
-      if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': error.status }, { endStream: true });
+      if (stream.destroyed || stream.headersSent) return;
+      if (error.resetCode !== undefined) this.#reset(stream, error.resetCode);
+      else stream.respond({ ':status': error.status }, { endStream: true });
     }
   }
 }

@@ -38,6 +38,7 @@ test('every tunnel error class has its own stable WEFT_ERR_ code', () => {
     new tunnelErrors.TunnelConnectError('t', 'x'),
     new tunnelErrors.TunnelRefusedError('t', 404, 'x'),
     new tunnelErrors.InboundRefusedError('tunnel_bad_request', 400, 'x'),
+    new tunnelErrors.DialSessionClosedError(),
   ];
   assert.equal(samples.length, Object.keys(tunnelErrors).length, 'a new error class needs a sample here');
   const codes = samples.map((error) => error.code);

@@ -35,11 +35,22 @@ export type InboundRefusalReason =
   | 'tunnel_bad_request'
   | 'tunnel_destination_not_local'
   | 'tunnel_misdirected'
-  | 'tunnel_upstream_connect_failed';
+  | 'tunnel_upstream_connect_failed'
+  | 'tunnel_dial_queue_full';
 
-/** An inbound CONNECT the proxy answers with `status` instead of connecting. */
+/** An inbound CONNECT the proxy answers with `status` instead of connecting, or resets with
+ * `resetCode` when one is given (REFUSED_STREAM: not processed, the peer may retry). */
 export class InboundRefusedError extends WeftError {
-  constructor(readonly reason: InboundRefusalReason, readonly status: number, message: string) {
+  readonly resetCode: number | undefined;
+  constructor(readonly reason: InboundRefusalReason, readonly status: number, message: string, options: { resetCode?: number } = {}) {
     super('WEFT_ERR_INBOUND_REFUSED', message);
+    this.resetCode = options.resetCode;
+  }
+}
+
+/** A stream's session was closed (or judged a flooder) while the stream waited for a dial slot: it is not dialled. */
+export class DialSessionClosedError extends WeftError {
+  constructor() {
+    super('WEFT_ERR_DIAL_SESSION_CLOSED', 'the tunnel session was closed while the stream waited for a dial slot');
   }
 }

@@ -10,6 +10,7 @@ import type { WorkloadIdentity } from '../../core/spiffe-id.js';
 import type { Workload } from '../../model/types.js';
 import type { OriginalDestination } from '../datapath/map-codec.js';
 import type { CopyEnd, CopyResult } from '../proxy/copy-duplex.js';
+import type { DialSession } from '../proxy/dial-gate.js';
 import type { TraceHeaders } from '../proxy/hbone.js';
 import type { HttpObserver } from '../proxy/http-observer.js';
 import type { Destination, Endpoint } from '../state/destination.js';
@@ -84,6 +85,8 @@ export interface InboundConnection extends ConnectionBase {
   readonly authority: string;
   /** trace context the CONNECT carried, logged as is */
   readonly trace: TraceHeaders;
+  /** the session's share of the listener's dial caps (dial-gate.ts); without one the pod is dialled at once */
+  readonly dials?: DialSession;
   /** connect-request: the pod ip:port the CONNECT names */
   target?: { ip: string; port: number };
   /** inbound-destination: the local pod the CONNECT names, checked */

@@ -14,6 +14,7 @@ import type { CopySide } from '../proxy/copy-duplex.js';
 import type { ObservedRequest } from '../proxy/http-observer.js';
 import type { LimitReason } from '../proxy/connection-limits.js';
 import type { ConnectionRefusedError } from '../proxy/proxy-errors.js';
+import type { InboundSessionCloseReason } from '../proxy/inbound.js';
 import type { InboundRefusalReason, InboundRefusedError } from '../proxy/tunnel-errors.js';
 
 /** Which proxy an event is from; one per Proxy hub (or per half-node of the testbed). */
@@ -42,8 +43,14 @@ export interface HttpObserveError {
   error: Error;
   side: CopySide;
 }
-/** An inbound tunnel session accepted or closed (a peer node proxy). */
+/** An inbound tunnel session accepted or closed (a peer node proxy); a close says why. */
 export interface TunnelSession {
+  scope: TelemetryScope;
+  sessionId: number;
+  reason?: InboundSessionCloseReason;
+}
+/** The peer reset an inbound CONNECT stream before it was answered. */
+export interface TunnelStreamReset {
   scope: TelemetryScope;
   sessionId: number;
 }
@@ -92,4 +99,6 @@ export const channels = {
   tunnelSessionOpen: typed<TunnelSession>('weft:tunnel:session-open'),
   tunnelSessionClose: typed<TunnelSession>('weft:tunnel:session-close'),
   tunnelRefused: typed<TunnelRefused>('weft:tunnel:refused'),
+  /** an inbound stream reset by the peer before its answer (the rapid-reset rule counts these) */
+  tunnelStreamReset: typed<TunnelStreamReset>('weft:tunnel:stream-reset'),
 } as const;

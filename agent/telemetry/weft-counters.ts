@@ -11,6 +11,10 @@ export function subscribeWeftCounters(scope: TelemetryScope, metrics: { proxy: P
     on(channels.connectionLimited, scope, ({ reason }) => metrics.proxy.refused.inc({ reason })),
     // Outbound sessions are the pool's own (pool.ts records them).
     on(channels.tunnelSessionOpen, scope, () => metrics.tunnel.sessions.inc({ direction: 'inbound' })),
-    on(channels.tunnelSessionClose, scope, () => metrics.tunnel.sessions.dec({ direction: 'inbound' })),
+    on(channels.tunnelSessionClose, scope, ({ reason }) => {
+      metrics.tunnel.sessions.dec({ direction: 'inbound' });
+      metrics.tunnel.sessionsClosed.inc({ direction: 'inbound', reason: reason ?? 'peer' });
+    }),
+    on(channels.tunnelStreamReset, scope, () => metrics.tunnel.streamResets.inc()),
   ]);
 }

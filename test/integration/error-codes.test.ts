@@ -47,6 +47,7 @@ test('the domain error classes have their own stable codes', () => {
     new tunnelErrors.TunnelConnectError('x', 'x'),
     new tunnelErrors.TunnelRefusedError('x', 403, 'x'),
     new tunnelErrors.InboundRefusedError('tunnel_bad_request', 400, 'x'),
+    new tunnelErrors.DialSessionClosedError(),
     new apiErrors.ResourceRejectedError('Service/x/y', 'x'),
     new apiErrors.ResourceRegistryError('x'),
     new apiErrors.DiscoveryProtocolError('x'),
