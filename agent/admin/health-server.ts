@@ -8,14 +8,16 @@ export class HealthServer {
   readonly #server: Server;
   ready = false;
 
-  constructor(metrics: AgentMetrics, private readonly host: string, private readonly port: number) {
+  /** `detail`: a line added to the readiness answer, saying plainly what the node runs on (or why it is not ready). */
+  constructor(metrics: AgentMetrics, private readonly host: string, private readonly port: number, detail?: () => string | undefined) {
     this.#server = createServer(async (request, response) => {
       if (request.url === '/metrics') {
         response.setHeader('content-type', metrics.registry.contentType);
         response.end(await metrics.registry.metrics());
       } else if (request.url === '/healthz/ready') {
         response.statusCode = this.ready ? 200 : 503;
-        response.end(this.ready ? 'ready\n' : 'not ready\n');
+        const line = detail?.();
+        response.end(`${this.ready ? 'ready' : 'not ready'}${line ? `: ${line}` : ''}\n`);
       } else {
         response.statusCode = 404;
         response.end('not found\n');
