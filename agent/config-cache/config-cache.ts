@@ -103,7 +103,12 @@ export class ConfigCache {
       throw error;
     }
     closeSync(fd);
-    renameSync(temporary, this.file);
+    try {
+      renameSync(temporary, this.file);
+    } catch (error) {
+      unlinkSync(temporary);
+      throw error;
+    }
     // The rename itself must reach the disk before a power cut for the new file to be there.
     const dirFd = openSync(this.dir, 'r');
     try {
