@@ -53,7 +53,8 @@ export class ConfigCache {
     try {
       return { cached: decodeCacheRecord(text, this.node) };
     } catch (error) {
-      return { error: new ConfigCacheError(this.file, (error as Error).message, { cause: error }) };
+      // No cause: the decoder's message is the whole problem, and pino would print it twice.
+      return { error: new ConfigCacheError(this.file, (error as Error).message) };
     }
   }
 
