@@ -73,7 +73,17 @@ async function startAgent(options: AgentOptions, localFeed: ConfigFeed | undefin
       })
     : undefined;
   // With a control plane, the node's cached config (and trust bundle) lets the agent start at once when the control plane is away.
-  const cached = localFeed ? undefined : cachedControlPlaneStart(controlPlaneFeed(options, metrics, channel), { ...options, controlPlane: options.controlPlane!, stateDir: options.stateDir ?? agentDefaults.stateDir, metrics, log });
+  const cached = localFeed
+    ? undefined
+    : cachedControlPlaneStart(controlPlaneFeed(options, metrics, channel), {
+        node: options.node,
+        nodeIp: options.nodeIp,
+        controlPlane: options.controlPlane!,
+        stateDir: options.stateDir ?? agentDefaults.stateDir,
+        sockets: { metrics: ports.peek('metrics'), admin: ports.peek('admin') },
+        metrics,
+        log,
+      });
   const feed = localFeed ?? cached!.feed;
   const first = await feed.start();
   // Workload certificates come from the control plane's CA; standalone (--config-dir) has none.

@@ -4,20 +4,24 @@
  * must say so rather than be silent, so while it waits for the first config
  * the readiness and status ports answer plainly: /healthz/ready 503 with the
  * reason, /metrics, and a /status that `weft status` renders as NOT READY.
- * They close before the agent's own servers bind the same ports.
+ *
+ * They answer on the agent's reserved sockets (agent/system/port-reservation.ts)
+ * without taking them: each connection the reserved socket accepts is handed
+ * to a handler here until the wait ends, and the agent's own servers take the
+ * sockets over after, as they would have anyway.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Server, Socket } from 'node:net';
 import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
-import { AdminServer, type AgentStatus } from './admin-server.js';
-import { HealthServer } from './health-server.js';
+import type { AgentStatus } from './admin-server.js';
 
 export interface WaitingEndpointsInputs {
   node: string;
   nodeIp: string;
-  metricsPort: number;
-  adminPort: number;
   metrics: AgentMetrics;
+  /** The reserved metrics and admin sockets; one that is absent is not answered on. */
+  sockets: { metrics?: Server | undefined; admin?: Server | undefined };
   configSource: () => AgentStatus['configSource'];
   /** Why the cache was not used, when there was one. */
   cacheProblem?: string;
@@ -28,13 +32,24 @@ export function noConfigMessage(controlPlane: string): string {
   return `no config: this node has no usable cached config and the control plane ${controlPlane} has not answered; no pod on this node is enrolled, so meshed pods here are not protected until it does`;
 }
 
-/** Opens both; returns what closes them. A port that cannot be bound is logged, not fatal: the agent's own server reports it later. */
+/** Starts answering; returns what stops it (and closes the connections it served). */
 export function openWaitingEndpoints(inputs: WaitingEndpointsInputs): () => Promise<void> {
   const since = new Date().toISOString();
   const startedAt = Date.now();
   const source = inputs.configSource();
   const message = noConfigMessage(source.kind === 'control-plane' ? source.address : '');
-  const health = new HealthServer(inputs.metrics, inputs.nodeIp, inputs.metricsPort, () => message);
+  const health = createHttpServer(async (request, response) => {
+    if (request.url === '/metrics') {
+      response.setHeader('content-type', inputs.metrics.registry.contentType);
+      response.end(await inputs.metrics.registry.metrics());
+    } else if (request.url === '/healthz/ready') {
+      response.statusCode = 503;
+      response.end(`not ready: ${message}\n`);
+    } else {
+      response.statusCode = 404;
+      response.end('not found\n');
+    }
+  });
   const status = (): AgentStatus => ({
     node: inputs.node,
     nodeIp: inputs.nodeIp,
@@ -46,17 +61,29 @@ export function openWaitingEndpoints(inputs: WaitingEndpointsInputs): () => Prom
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     notEnforced: [],
   });
-  const admin = new AdminServer(status, inputs.adminPort);
-  const opened = Promise.all([
-    health.run().catch((error: Error) => inputs.log.warn({ err: error }, 'cannot serve readiness while waiting for the first config')),
-    admin.run().catch((error: Error) => inputs.log.warn({ err: error }, 'cannot serve status while waiting for the first config')),
-  ]);
+  const admin = createHttpServer((request, response) => {
+    if (request.url === '/status') {
+      response.setHeader('content-type', 'application/json');
+      response.end(`${JSON.stringify(status(), null, 2)}\n`);
+    } else {
+      response.statusCode = 404;
+      response.end('not found\n');
+    }
+  });
+  const stops = [serveOn(inputs.sockets.metrics, health), serveOn(inputs.sockets.admin, admin)];
   inputs.log.error({ since }, `not ready: ${message}`);
   return async () => {
-    await opened;
-    health.close();
-    admin.close();
-    // close() releases the listening sockets on the loop's next turn; the agent's servers bind after.
-    await nextTurn();
+    for (const stop of stops) stop();
+  };
+}
+
+/** Hands what `reserved` accepts to `server` until the returned function is called. */
+function serveOn(reserved: Server | undefined, server: HttpServer): () => void {
+  if (!reserved) return () => {};
+  const hand = (socket: Socket) => server.emit('connection', socket);
+  reserved.on('connection', hand);
+  return () => {
+    reserved.off('connection', hand);
+    server.closeAllConnections();
   };
 }

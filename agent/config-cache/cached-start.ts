@@ -5,6 +5,7 @@
  * the control plane sends after it is applied. app.ts wires this and knows
  * nothing of the file.
  */
+import type { Server } from 'node:net';
 import type { Logger } from '../../core/log.js';
 import { openWaitingEndpoints } from '../admin/waiting-endpoints.js';
 import type { ConfigFeed, ConfigUpdate } from '../config-feed/config-feed.js';
@@ -19,8 +20,8 @@ export interface CachedStartInputs {
   nodeIp: string;
   controlPlane: string;
   stateDir: string;
-  metricsPort: number;
-  adminPort: number;
+  /** The agent's reserved metrics and admin sockets: a node with no config answers on them while it waits. */
+  sockets: { metrics?: Server | undefined; admin?: Server | undefined };
   metrics: AgentMetrics;
   log: Logger;
 }
@@ -65,8 +66,7 @@ export function cachedControlPlaneStart(inner: ConfigFeed, inputs: CachedStartIn
       openWaitingEndpoints({
         node: inputs.node,
         nodeIp: inputs.nodeIp,
-        metricsPort: inputs.metricsPort,
-        adminPort: inputs.adminPort,
+        sockets: inputs.sockets,
         metrics: inputs.metrics,
         configSource: () => feed.describe(),
         ...(error ? { cacheProblem: error.message } : {}),
