@@ -71,11 +71,18 @@ export function openWaitingEndpoints(inputs: WaitingEndpointsInputs): () => Prom
     }
   });
   const stops = [serveOn(inputs.sockets.metrics, health), serveOn(inputs.sockets.admin, admin)];
-  inputs.log.error({ since }, `not ready: ${message}`);
+  // Every first start waits a moment for its control plane: that is a warning; still waiting after a while is an error.
+  inputs.log.warn({ since }, `not ready: ${message}`);
+  const stillWaiting = setTimeout(() => inputs.log.error({ since }, `still not ready: ${message}`), stillWaitingMs);
+  stillWaiting.unref();
   return async () => {
+    clearTimeout(stillWaiting);
     for (const stop of stops) stop();
   };
 }
+
+/** How long a wait for the first config is normal (a control plane starting, a slow network). */
+export const stillWaitingMs = 10_000;
 
 /** Hands what `reserved` accepts to `server` until the returned function is called. */
 function serveOn(reserved: Server | undefined, server: HttpServer): () => void {
