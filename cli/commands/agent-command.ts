@@ -121,7 +121,6 @@ export function registerAgentCommand(program: Command): void {
     .command('cleanup')
     .description('uninstall from this node: detach every Weft program from pod cgroups and remove its pins')
     .requiredOption('--node <name>', 'the node whose pins to remove')
-    .option('--state-dir <dir>', "with --control-plane: where the node keeps its last applied config (and the mesh's trust bundle, never certificates), so a restart or reboot without the control plane enrols its pods at once", agentDefaults.stateDir)
     .option('--bpffs-root <dir>', 'where pins live', agentDefaults.bpffsRoot)
     .action((flags) => {
       const pinRoot = join(flags.bpffsRoot, flags.node);
