@@ -84,13 +84,23 @@ export function openWaitingEndpoints(inputs: WaitingEndpointsInputs): () => Prom
 /** How long a wait for the first config is normal (a control plane starting, a slow network). */
 export const stillWaitingMs = 10_000;
 
-/** Hands what `reserved` accepts to `server` until the returned function is called. */
+/**
+ * Hands what `reserved` accepts to `server` until the returned function is called, which also
+ * ends those connections: a kept-alive one would otherwise go on getting "not ready" from here.
+ * (An http.Server that never listened does not track its connections, so this does.)
+ */
 function serveOn(reserved: Server | undefined, server: HttpServer): () => void {
   if (!reserved) return () => {};
-  const hand = (socket: Socket) => server.emit('connection', socket);
+  const open = new Set<Socket>();
+  server.prependListener('request', (_request, response) => response.setHeader('connection', 'close'));
+  const hand = (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    server.emit('connection', socket);
+  };
   reserved.on('connection', hand);
   return () => {
     reserved.off('connection', hand);
-    server.closeAllConnections();
+    for (const socket of open) socket.destroy();
   };
 }
