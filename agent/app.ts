@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { NoCgroup2Error, NoConfigSourceError } from './agent-errors.js';
 import { AdminServer } from './admin/admin-server.js';
+import { cachedControlPlaneStart } from './config-cache/cached-start.js';
 import { HealthServer } from './admin/health-server.js';
 import { statusSnapshot } from './admin/status-snapshot.js';
 import { agentDefaults, type AgentOptions } from './config.js';
@@ -84,12 +85,25 @@ async function startAgent(
         ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
       })
     : undefined;
-  const feed = localFeed ?? controlPlaneFeed(options, metrics, channel);
+  // With a control plane, the node's cached config (and trust bundle) lets the agent start at once when the control plane is away.
+  const cached = localFeed
+    ? undefined
+    : cachedControlPlaneStart(controlPlaneFeed(options, metrics, channel), {
+        node: options.node,
+        nodeIp: options.nodeIp,
+        controlPlane: options.controlPlane!,
+        stateDir: options.stateDir ?? agentDefaults.stateDir,
+        sockets: { metrics: ports.peek('metrics'), admin: ports.peek('admin') },
+        metrics,
+        log,
+      });
+  const feed = localFeed ?? cached!.feed;
   const first = await feed.start();
   // Workload certificates come from the control plane's CA; standalone (--config-dir) has none.
   let identities: RunningIdentities | undefined;
   try {
-    identities = channel ? await startIdentities({ channel, node: options.node, log: logger('identity', { node: options.node }), metrics }) : undefined;
+    const cachedTrustBundle = cached?.trustBundle;
+    identities = channel ? await startIdentities({ channel, node: options.node, log: logger('identity', { node: options.node }), metrics, ...(cachedTrustBundle ? { cachedTrustBundle } : {}) }) : undefined;
   } catch (error) {
     feed.close();
     datapath.close();
@@ -105,6 +119,7 @@ async function startAgent(
   const latest = feed.latest();
   if (latest.version !== updater.version) updater.update(latest);
   updater.startEnrolRetry();
+  if (cached && identities) cached.persistAppliedConfigs(identities.manager);
 
   const drain = new Drain();
   const proxyInputs = {
@@ -130,7 +145,7 @@ async function startAgent(
       ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => updater.config.nodes.find((n) => n.name === node)?.ip } : {}),
   };
   const proxy = new Proxy(proxyInputs, drain);
-  const health = new HealthServer(metrics, options.nodeIp, options.metricsPort, log);
+  const health = new HealthServer(metrics, options.nodeIp, options.metricsPort, { log, detail: () => cached?.readinessDetail() });
   const startedAt = Date.now();
   const admin = new AdminServer(
     () =>

@@ -14,6 +14,8 @@ export interface AgentOptions {
   controlPlaneServerName?: string;
   /** this node's credential, sent as `authorization: Bearer` on every control-plane call */
   tokenFile?: string;
+  /** with a control plane: where the node's last applied config is cached (config-<node>.json), for a start without the control plane */
+  stateDir?: string;
   /** pins go under <bpffsRoot>/<node> */
   bpffsRoot: string;
   /** the cgroup v2 mount; discovered when absent */
@@ -40,6 +42,7 @@ export interface AgentOptions {
 
 export const agentDefaults = {
   bpffsRoot: '/sys/fs/bpf/weft',
+  stateDir: '/var/lib/weft/agent',
   outboundPort: 15001,
   metricsPort: 15020,
   adminPort: 15000,

@@ -27,6 +27,7 @@ export class AgentMetrics {
   readonly enrolPending: EnrolMetrics['pending'];
   readonly configVersion: ControlPlaneMetrics['configVersion'];
   readonly controlPlaneConnected: ControlPlaneMetrics['connected'];
+  readonly configStale: ControlPlaneMetrics['stale'];
   readonly certificateExpiry: IdentityMetrics['certificateExpiry'];
   readonly #identity: IdentityMetrics;
 
@@ -39,6 +40,7 @@ export class AgentMetrics {
     const controlPlane = new ControlPlaneMetrics(this.registry);
     this.configVersion = controlPlane.configVersion;
     this.controlPlaneConnected = controlPlane.connected;
+    this.configStale = controlPlane.stale;
     this.tunnel = new TunnelMetrics(this.registry);
     this.#identity = new IdentityMetrics(this.registry);
     this.certificateExpiry = this.#identity.certificateExpiry;

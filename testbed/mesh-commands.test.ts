@@ -8,14 +8,14 @@ test('the first start of a process logs to <name>.log, later ones to <name>-<n>.
   assert.equal(logFileOf('/tmp/run', 'agent-node-1', 2), '/tmp/run/agent-node-1-2.log');
 });
 
-test('an agent takes its config from the control plane when there is one, else from the config dir', () => {
-  const base = { node: 'node-1', nodeIp: '10.10.0.1', pinRoot: '/sys/fs/bpf/weft-t000000' };
+test('an agent takes its config from the control plane when there is one (caching it in the run\'s state dir), else from the config dir', () => {
+  const base = { node: 'node-1', nodeIp: '10.10.0.1', pinRoot: '/sys/fs/bpf/weft-t000000', stateDir: '/tmp/weft-t000000/agent-state' };
   assert.deepEqual(agentArgs(['weft'], { ...base, source: { configDir: '/c' } }), [
     'weft', 'agent', '--node', 'node-1', '--node-ip', '10.10.0.1', '--config-dir', '/c', '--bpffs-root', base.pinRoot,
   ]);
   assert.deepEqual(
     agentArgs(['weft'], { ...base, source: { configDir: '/c', controlPlane: { socket: '/s', tokenFile: '/t' } }, args: ['--access-log', 'off'] }),
-    ['weft', 'agent', '--node', 'node-1', '--node-ip', '10.10.0.1', '--control-plane', 'unix:/s', '--token-file', '/t', '--bpffs-root', base.pinRoot, '--access-log', 'off'],
+    ['weft', 'agent', '--node', 'node-1', '--node-ip', '10.10.0.1', '--control-plane', 'unix:/s', '--token-file', '/t', '--state-dir', base.stateDir, '--bpffs-root', base.pinRoot, '--access-log', 'off'],
   );
 });
 

@@ -40,7 +40,7 @@ export interface AgentSource {
 
 export function agentArgs(
   command: string[],
-  options: { node: string; nodeIp: string; source: AgentSource; pinRoot: string; args?: string[] },
+  options: { node: string; nodeIp: string; source: AgentSource; pinRoot: string; stateDir: string; args?: string[] },
 ): string[] {
   const { controlPlane } = options.source;
   return [
@@ -49,7 +49,7 @@ export function agentArgs(
     '--node', options.node,
     '--node-ip', options.nodeIp,
     ...(controlPlane
-      ? ['--control-plane', `unix:${controlPlane.socket}`, '--token-file', controlPlane.tokenFile]
+      ? ['--control-plane', `unix:${controlPlane.socket}`, '--token-file', controlPlane.tokenFile, '--state-dir', options.stateDir]
       : ['--config-dir', options.source.configDir]),
     '--bpffs-root', options.pinRoot,
     ...(options.args ?? []),

@@ -130,13 +130,19 @@ export class TestbedMesh {
     return this.controlPlane;
   }
 
-  /** Starts `weft agent` in the node's namespace and waits for 'agent ready'; with
-   * a control plane running, the agent takes its config from it. `args` are added
-   * to the command line (e.g. `--access-log off`). */
-  async startAgent(node: string, options: { args?: string[] } = {}): Promise<AgentProcess> {
+  /** Where agents on a control plane cache their config (config-<node>.json), inside the run dir
+   * so every run's files carry its prefix and go with it. */
+  get agentStateDir(): string {
+    return join(this.testbed.runDir, 'agent-state');
+  }
+
+  /** Starts `weft agent` in the node's namespace and waits for 'agent ready' (or the line
+   * `waitFor` matches); with a control plane started (running or not), the agent takes its
+   * config from it. `args` are added to the command line (e.g. `--access-log off`). */
+  async startAgent(node: string, options: { args?: string[]; waitFor?: (line: Record<string, any>) => boolean } = {}): Promise<AgentProcess> {
     const agent = this.launchAgent(node, options);
     this.agents.set(node, agent);
-    await this.testbed.waitForLog(agent.logFile, (line) => line.msg === 'agent ready', 15_000);
+    await this.testbed.waitForLog(agent.logFile, options.waitFor ?? ((line) => line.msg === 'agent ready'), 15_000);
     return agent;
   }
 
@@ -152,11 +158,24 @@ export class TestbedMesh {
         nodeIp: this.testbed.node(node).ip,
         source: { configDir: this.configDir, controlPlane },
         pinRoot: this.testbed.pinRoot,
+        stateDir: this.agentStateDir,
         args: options.args,
       }),
       { logFile },
     );
     return { node, child, logFile };
+  }
+
+  /** SIGTERM to the node's agent (SIGKILL after 10 s); resolves once it has exited. Its pins stay. */
+  async stopAgent(node: string): Promise<void> {
+    const agent = this.agents.get(node);
+    if (agent) await stopChild(agent.child);
+  }
+
+  /** SIGTERM to the control plane (SIGKILL after 10 s); agents keep pointing at its socket, and
+   * startControlPlane() starts it again on the same state. */
+  async stopControlPlane(): Promise<void> {
+    if (this.controlPlane) await stopChild(this.controlPlane.child);
   }
 
   /** With a control plane: waits until every running agent knows every node's
@@ -191,3 +210,12 @@ export class TestbedMesh {
 }
 
 export { installRoot };
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await closed;
+  clearTimeout(timer);
+}

@@ -6,10 +6,23 @@ import { createServer, type Server } from 'node:http';
 import type { NotEnforcedObject } from '../../model/not-enforced.js';
 import type { IdentityStatus } from '../identity/secret-manager.js';
 
+/** The node's cached config, in force because the control plane has not answered since the agent started. */
+export interface StaleConfigStatus {
+  file: string;
+  version: string;
+  receivedAt: string;
+  reason: string;
+}
+
 export interface AgentStatus {
   node: string;
   nodeIp: string;
-  configSource: { kind: 'control-plane'; address: string; state: string } | { kind: 'directory'; dir: string };
+  configSource: { kind: 'control-plane'; address: string; state: string; stale?: StaleConfigStatus } | { kind: 'directory'; dir: string };
+  /**
+   * Only while the agent waits for its first config with no cache to start from: why, since
+   * when, and what that means. Nothing on the node is enrolled and the agent is not ready.
+   */
+  noConfig?: { since: string; message: string; cacheProblem?: string };
   configVersion: string;
   workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string }>;
   datapath: { redirected: string; paired: string };

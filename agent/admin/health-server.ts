@@ -23,7 +23,16 @@ export interface HealthServerLimits {
 
 export const defaultHealthServerLimits: HealthServerLimits = { perSource: 16, maxConnections: 256, idleMs: 10_000 };
 
+export interface HealthServerOptions {
+  log?: Logger;
+  /** a line added to the readiness answer, saying plainly what the node runs on (or why it is not ready) */
+  detail?: () => string | undefined;
+  limits?: HealthServerLimits;
+}
+
 export class HealthServer {
+  private readonly log: Logger | undefined;
+  private readonly limits: HealthServerLimits;
   readonly #server: Server;
   readonly #bySource = new Map<string, number>();
   readonly #throttle = new LogThrottle(limitLogIntervalMs);
@@ -34,23 +43,26 @@ export class HealthServer {
     private readonly metrics: AgentMetrics,
     private readonly host: string,
     private readonly port: number,
-    private readonly log?: Logger,
-    private readonly limits: HealthServerLimits = defaultHealthServerLimits,
+    options: HealthServerOptions = {},
   ) {
+    this.log = options.log;
+    this.limits = options.limits ?? defaultHealthServerLimits;
+    const detail = options.detail;
     this.#server = createServer(async (request, response) => {
       if (request.url === '/metrics') {
         response.setHeader('content-type', metrics.registry.contentType);
         response.end(await metrics.registry.metrics());
       } else if (request.url === '/healthz/ready') {
         response.statusCode = this.ready ? 200 : 503;
-        response.end(this.ready ? 'ready\n' : 'not ready\n');
+        const line = detail?.();
+        response.end(`${this.ready ? 'ready' : 'not ready'}${line ? `: ${line}` : ''}\n`);
       } else {
         response.statusCode = 404;
         response.end('not found\n');
       }
     });
     // Without a 'timeout' listener, Node destroys a socket idle this long.
-    this.#server.timeout = limits.idleMs;
+    this.#server.timeout = this.limits.idleMs;
     this.#server.on('connection', (socket: Socket) => this.#admit(socket));
   }
 

@@ -5,6 +5,8 @@ import type { AgentStatus } from '../admin/admin-server.js';
 export interface ConfigUpdate {
   config: MeshConfig;
   version: string;
+  /** Set only on the node's cached config (agent/config-cache/), not one from the source: when it was received. */
+  cachedAt?: string;
 }
 
 /** Where an agent's config comes from: a local directory (standalone) or the control plane. */

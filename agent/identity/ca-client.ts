@@ -37,6 +37,9 @@ export interface CaClientOptions {
   timeoutMs?: number;
 }
 
+/** How long, at most, a reconnect to the CA waits after the last attempt failed. */
+export const caReconnectCapMs = 5_000;
+
 function failure(what: string, error: grpc.ServiceError | Error): CaRequestError {
   const code = 'code' in error && typeof error.code === 'number' ? error.code : grpc.status.UNKNOWN;
   const details = 'details' in error && typeof error.details === 'string' && error.details ? error.details : error.message;
@@ -49,7 +52,13 @@ export class CaClient implements CertificateIssuer {
 
   constructor(options: CaClientOptions) {
     this.#options = options;
-    this.#client = new (certificatesV1().Certificates)(options.channel.address, options.channel.credentials, options.channel.channelOptions);
+    this.#client = new (certificatesV1().Certificates)(options.channel.address, options.channel.credentials, {
+      ...options.channel.channelOptions,
+      // grpc-js backs off reconnects up to 2 minutes: after a control-plane outage that long
+      // would keep a node without certificates (so refusing every cross-node connection)
+      // well after the CA is back. A few seconds is cheap: one channel per agent.
+      'grpc.max_reconnect_backoff_ms': caReconnectCapMs,
+    });
   }
 
   createCertificate(csrPem: string, identity: WorkloadIdentity): Promise<IssuedChain> {

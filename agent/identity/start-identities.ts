@@ -19,6 +19,13 @@ export interface IdentityManagerSetup {
   metrics?: SecretManagerOptions['metrics'];
   /** Tries to get the trust bundle (default 15, about half a minute). */
   attempts?: number;
+  /**
+   * The bundle from the node's cached config: used as is, without asking the control plane, so
+   * an agent starting on its cache has an identity manager at once. Certificates still come only
+   * from the CA, so until it answers no cross-node connection can be made; every certificate the
+   * CA issues brings the current bundle, which replaces this one.
+   */
+  cachedTrustBundle?: TrustBundle;
 }
 
 export interface RunningIdentities {
@@ -30,7 +37,8 @@ export async function startIdentities(setup: IdentityManagerSetup): Promise<Runn
   const client = new CaClient({ channel: setup.channel, node: setup.node });
   const attempts = setup.attempts ?? 15;
   const backoff = new Backoff({ baseMs: 200, capMs: 3_000 });
-  let bundle: TrustBundle | undefined;
+  let bundle: TrustBundle | undefined = setup.cachedTrustBundle;
+  if (bundle) setup.log.info({ trustDomain: bundle.trustDomain }, 'trust bundle from the cached config');
   for (let attempt = 1; !bundle; attempt++) {
     try {
       bundle = await client.trustBundle();
@@ -44,7 +52,7 @@ export async function startIdentities(setup: IdentityManagerSetup): Promise<Runn
       await sleep(delayMs);
     }
   }
-  setup.log.info({ trustDomain: bundle.trustDomain }, 'trust bundle received');
+  if (!setup.cachedTrustBundle) setup.log.info({ trustDomain: bundle.trustDomain }, 'trust bundle received');
   const manager = new SecretManager({ issuer: client, trustBundle: bundle, log: setup.log, ...(setup.metrics ? { metrics: setup.metrics } : {}) });
   return {
     manager,

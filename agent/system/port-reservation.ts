@@ -43,6 +43,14 @@ export class PortReservation {
     return server;
   }
 
+  /**
+   * A reserved socket, left reserved: something may answer on it for a while (the agent waiting
+   * for its first config, agent/admin/waiting-endpoints.ts) before its listener takes it.
+   */
+  peek(name: string): Server | undefined {
+    return this.#servers.get(name);
+  }
+
   /** Closes what no listener took (a start that failed half way). */
   release(): void {
     for (const server of this.#servers.values()) server.close();

@@ -57,6 +57,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--token-file <file>', "this node's credential (weft token create, or a projected service-account token), sent on every control-plane call; re-read when it changes")
     .option('--control-plane-ca <file>', "the mesh's trust bundle (PEM): the control plane's TLS certificate must chain to it; required for a host:port control plane")
     .option('--control-plane-server-name <name>', "the name the control plane's certificate must carry (default: the host dialled; weft-control-plane when dialling an IP)")
+    .option('--state-dir <dir>', "with --control-plane: where the node keeps its last applied config (and the mesh's trust bundle, never certificates), so a restart or reboot without the control plane enrols its pods at once", agentDefaults.stateDir)
     .option('--bpffs-root <dir>', 'where pins live (under <dir>/<node>)', agentDefaults.bpffsRoot)
     .option('--cgroup-mount <dir>', 'the cgroup v2 mount (default: discovered)')
     .option('--kubelet-cgroup-driver <driver>', `the kubelet's cgroup driver, to find pods' cgroups: ${kubeletCgroupDriverOptions.join('|')} (auto: whichever hierarchy exists, systemd first)`, kubeletCgroupDriver, agentDefaults.kubeletCgroupDriver)
@@ -87,6 +88,7 @@ export function registerAgentCommand(program: Command): void {
         controlPlaneCa: flags.controlPlaneCa,
         controlPlaneServerName: flags.controlPlaneServerName,
         tokenFile: flags.tokenFile,
+        stateDir: flags.stateDir,
         bpffsRoot: flags.bpffsRoot,
         cgroupMount: flags.cgroupMount,
         kubeletCgroupDriver: flags.kubeletCgroupDriver,

@@ -33,3 +33,19 @@ test('weft status says how many connections the proxy holds, its limits, and the
   });
   assert.match(text, /\nconnections 4752 of 19000 descriptors in use, at most 2375 per pod; busiest 10\.244\.1\.7 \(2375\)\n/);
 });
+
+test('weft status says plainly when the agent runs on the cached config, and when it has none', () => {
+  const stale = { file: '/var/lib/weft/agent/config-node-1.json', version: '7', receivedAt: '2026-12-04T03:00:00.000Z', reason: 'the control plane has not answered since this agent started' };
+  const onCache = renderStatus({ ...status, configSource: { kind: 'control-plane', address: 'unix:/cp.sock', state: 'connecting', stale } });
+  assert.match(onCache, /\nSTALE {7}the node's cached config \(received 2026-12-04T03:00:00.000Z, \/var\/lib\/weft\/agent\/config-node-1.json\): the control plane has not answered/);
+  assert.match(onCache, /refused until it does\n/);
+  assert.doesNotMatch(renderStatus(status), /STALE|NOT READY/);
+  const none = renderStatus({
+    ...status,
+    configVersion: 'none',
+    workloads: [],
+    configSource: { kind: 'control-plane', address: 'unix:/cp.sock', state: 'connecting' },
+    noConfig: { since: '2026-12-04T03:00:00.000Z', message: 'no config: nothing enrolled', cacheProblem: 'the cached config /x is not used: not JSON' },
+  });
+  assert.match(none, /\nNOT READY {3}no config: nothing enrolled \(waiting since 2026-12-04T03:00:00.000Z\)\n {12}the cached config \/x is not used: not JSON\n/);
+});

@@ -17,9 +17,19 @@ export function renderStatus(status: AgentStatus): string {
     status.configSource.kind === 'control-plane'
       ? `control plane ${status.configSource.address} (${status.configSource.state})`
       : `directory ${status.configSource.dir}`;
+  const stale = status.configSource.kind === 'control-plane' ? status.configSource.stale : undefined;
   const lines = [
     `node        ${status.node} (${status.nodeIp})`,
+    ...(status.noConfig
+      ? [
+          `NOT READY   ${status.noConfig.message} (waiting since ${status.noConfig.since})`,
+          ...(status.noConfig.cacheProblem ? [`            ${status.noConfig.cacheProblem}`] : []),
+        ]
+      : []),
     `config      version ${status.configVersion} from ${source}`,
+    ...(stale
+      ? [`STALE       the node's cached config (received ${stale.receivedAt}, ${stale.file}): ${stale.reason}; connections to other nodes are refused until it does`]
+      : []),
     `datapath    ${status.datapath.redirected} connects redirected, ${status.datapath.paired} handed to the proxy`,
     `uptime      ${status.uptimeSeconds} s`,
     ...(status.connectionLimits ? [connectionsLine(status.connectionLimits)] : []),

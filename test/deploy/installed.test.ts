@@ -196,6 +196,8 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
       [mountPath(tokenVolume.name)]: tokenDir,
       [mountPath(caVolume.name)]: caDir,
       [flag(agentContainer.args, '--bpffs-root')]: testbed.pinRoot,
+      // The hostPath of the cached config: in the run dir, never the machine's /var/lib/weft.
+      [flag(agentContainer.args, '--state-dir')]: join(testbed.runDir, 'agent-state'),
     }).map((arg) => (arg === `--control-plane=${dialled}` ? `--control-plane=127.0.0.1:${dialledPort}` : arg));
     // Dialling an IP here, the agent is told the name it dials in the cluster: the certificate must carry it.
     args.push(`--control-plane-server-name=${dialledHost}`);

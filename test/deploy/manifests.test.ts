@@ -198,6 +198,16 @@ describe('the agent DaemonSet', () => {
     assert.equal(mounts.get('/sys/fs/cgroup'), '/sys/fs/cgroup');
   });
 
+  test('the cached config is on the host, writable, where --state-dir points, so it outlives the pod and a reboot', () => {
+    const stateDir = flag(agent.args, '--state-dir');
+    const mount = agent.volumeMounts.find((m: any) => m.mountPath === stateDir);
+    assert.ok(mount, `nothing is mounted at --state-dir ${stateDir}`);
+    assert.notEqual(mount.readOnly, true);
+    const volume = spec.volumes.find((v: any) => v.name === mount.name);
+    assert.deepEqual(volume.hostPath, { path: stateDir, type: 'DirectoryOrCreate' });
+    assert.equal(agent.securityContext.readOnlyRootFilesystem, true, 'the one writable path is that volume (and bpffs)');
+  });
+
   test('rolls one node at a time, the old agent gone before the new one binds the host ports', () => {
     assert.deepEqual(daemonSet.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
     assert.ok(!agent.lifecycle?.preStop, 'no cleanup on every restart: pins must survive an update');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { installRoot } from '../../core/paths.js';
+import * as configCacheErrors from '../../agent/config-cache/config-cache-errors.js';
 import * as identityErrors from '../../agent/identity/identity-errors.js';
 import * as proxyErrors from '../../agent/proxy/proxy-errors.js';
 import * as tunnelErrors from '../../agent/proxy/tunnel-errors.js';
@@ -35,6 +36,7 @@ test('the domain error classes have their own stable codes', () => {
     new caErrors.NodeAuthError(16, 'x'),
     new caErrors.NodeTokenStoreError('x'),
     new caErrors.CaKubernetesError('x'),
+    new configCacheErrors.ConfigCacheError('/x', 'x'),
     new identityErrors.NoCredentialError('spiffe://x/ns/a/sa/b', 'x'),
     new identityErrors.CaRequestError(14, 'x'),
     new identityErrors.IssuedCertificateError('x'),
@@ -58,7 +60,7 @@ test('the domain error classes have their own stable codes', () => {
     new bpfErrors.BpfError({ message: 'x' }),
     new bpfErrors.NativeAddonMissingError('/x.node', new Error('x')),
   ];
-  const modules = [caErrors, identityErrors, systemErrors, proxyErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
+  const modules = [caErrors, configCacheErrors, identityErrors, systemErrors, proxyErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
   const exported = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === 'function' && value.prototype instanceof WeftError);
   assert.equal(samples.length, exported.length, 'a new error class needs a sample here');
   const codes = samples.map((error) => error.code);
