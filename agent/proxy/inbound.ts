@@ -162,10 +162,13 @@ export class Inbound {
     // Who connected, remembered on the raw socket: when verification fails Node has torn the
     // TLS socket down before 'tlsClientError', and its peer address is gone with it.
     this.#server.on('connection', (raw: Socket) => {
+      if (!this.#admit(raw)) return;
       raw.setNoDelay(true); // as the client end of the tunnel (pool.ts): no Nagle delay on small frames
       peerAddresses.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
     });
     this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      // A connection the limits closed is counted and logged as that, not once more as a failed handshake.
+      if (limitedRaw.has((socket as TLSSocket & { _parent?: Socket })._parent as Socket)) return;
       const reason = error instanceof InboundRefusedError ? error.reason : 'tunnel_handshake_failed';
       // A chain that fails verification (expired, unknown CA) is dropped by Node after the handshake without
       // an error of its own; the verification result is on the socket.
@@ -219,6 +222,28 @@ export class Inbound {
     const port = this.inputs.config.inboundPort ?? defaultInboundPort;
     await listenOn(this.#server, reserved, { host: this.inputs.config.nodeIp, port, backlog: listenBacklog });
     this.#server.on('error', (error) => this.#log.error({ err: error }, 'inbound listener error'));
+  }
+
+  /**
+   * The connection limits, before the handshake: every pod can reach this port, and a raw connection
+   * holds a descriptor until its handshake times out, so one source gets its share and no more.
+   */
+  #admit(raw: Socket): boolean {
+    const { limits, scope } = this.inputs;
+    if (!limits) return true;
+    const source = raw.remoteAddress ?? '';
+    const admitted = limits.admit(source, 1);
+    if (typeof admitted === 'string') {
+      limitedRaw.add(raw);
+      raw.destroy();
+      if (channels.connectionLimited.hasSubscribers) {
+        const limit = admitted === 'pod_connection_limit' ? limits.options.perSource : limits.options.descriptors;
+        channels.connectionLimited.publish({ scope, listener: 'inbound', reason: admitted, source, limit });
+      }
+      return false;
+    }
+    raw.once('close', admitted.release);
+    return true;
   }
 
   /** For `weft status`: sessions from peer nodes, whom they proved to be and what they carry. */
@@ -416,6 +441,8 @@ export class Inbound {
 }
 
 const peerAddresses = new WeakMap<Socket, string>();
+/** Raw connections the connection limits closed before their handshake. */
+const limitedRaw = new WeakSet<Socket>();
 
 /** The client's address, from the TLS socket or, once that is torn down, the raw socket under it. */
 function peerAddress(socket: TLSSocket): string {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { Credential } from '../../core/spiffe-id.js';
 import { StaticCertificateProvider, TestCa } from '../identity/testing/test-ca.js';
 import { connectTunnel, type TunnelRequest } from './connect-tunnel.js';
 import { tunnelServerName } from './hbone.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { TunnelPool } from './pool.js';
 import { captureLog, eventually, identity, readAll, startTestbed, type Testbed } from './testing/tunnel-testbed.js';
 import { TlsContexts } from './tls-context.js';
@@ -340,4 +341,28 @@ test('drain of the inbound side: GOAWAY, no new tunnels, open streams finish wit
   open.stream.end('in flight');
   assert.equal((await reply).toString(), 'in flight');
   assert.deepEqual(await drained, { forced: 0 });
+});
+
+test('raw connections to the tunnel port beyond one source\'s share are closed before any handshake, counted and logged once', async (t) => {
+  const bed = await startTestbed({ inboundLimits: new ConnectionLimits({ descriptors: 100, perSource: 3 }) });
+  t.after(() => bed.close());
+  const { port } = bed.inbound.address();
+  const sockets = await Promise.all(
+    Array.from({ length: 8 }, () => new Promise<Socket>((resolve) => {
+      const socket = netConnect(port, '127.0.0.1', () => resolve(socket));
+      socket.on('error', () => undefined);
+    })),
+  );
+  t.after(() => sockets.forEach((s) => s.destroy()));
+  await eventually(() => sockets.filter((s) => s.destroyed || s.readableEnded).length === 5);
+  const refused = (await bed.inboundMetrics.registry.getSingleMetric('weft_connections_refused_total')!.get()).values;
+  assert.equal(refused.find((v) => v.labels.reason === 'pod_connection_limit')?.value, 5);
+  const lines = bed.inboundLog.filter((l) => l.msg === 'connection refused: a connection limit was reached');
+  assert.equal(lines.length, 1, 'one line for the five refusals');
+  assert.deepEqual(refusals(bed), [], 'no handshake failure is logged for them');
+  // the share is whole again once the held ones go
+  sockets.forEach((s) => s.destroy());
+  const client = await bed.dial();
+  assert.equal(await roundTrip(client, 'after'), 'after');
+  client.destroy();
 });

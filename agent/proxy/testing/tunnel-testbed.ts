@@ -7,6 +7,7 @@
  * Each half-node is put together as the Proxy hub does (proxy.ts), with its
  * own telemetry scope, metrics and log; node-1 gets the tunnel pool.
  */
+import type { ConnectionLimits } from '../connection-limits.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeshConfig, Service, Workload } from '../../../model/types.js';
@@ -75,6 +76,8 @@ export interface TestbedOptions {
   tunnelMaxStreams?: number;
   /** both proxies' access log mode (default: full) */
   accessLog?: AccessLogOptions;
+  /** the inbound side's connection limits (default: none) */
+  inboundLimits?: ConnectionLimits;
 }
 
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
@@ -135,7 +138,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const inboundDrain = new Drain();
   const inboundLog = captureLog();
   const inboundMetrics = new AgentMetrics();
-  const inboundInputs = { config: config('node-2'), state: inboundState, ...unused, metrics: inboundMetrics, log: inboundLog.log, certificates: serverCertificates };
+  const inboundInputs = { config: config('node-2'), state: inboundState, ...unused, metrics: inboundMetrics, log: inboundLog.log, certificates: serverCertificates,
+    ...(options.inboundLimits ? { limits: options.inboundLimits } : {}) };
   const inboundScope = Symbol('node-2');
   const unsubscribeInbound = proxyTelemetry(inboundInputs, inboundScope);
   const inbound = new Inbound({ ...inboundInputs, pool: undefined, scope: inboundScope }, inboundDrain);
