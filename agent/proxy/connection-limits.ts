@@ -9,6 +9,8 @@
  * is refused long before the node's budget runs out for the others.
  */
 
+import type { Socket } from 'node:net';
+
 /** Labels of weft_connections_refused_total. */
 export type LimitReason = 'pod_connection_limit' | 'node_connection_limit';
 
@@ -75,4 +77,25 @@ export class ConnectionLimits {
       .map(([source, connections]) => ({ source, connections }));
     return { ...this.options, descriptorsInUse: this.#inUse, topSources };
   }
+}
+
+/**
+ * A just-accepted socket through the limits: admitted (released when it
+ * closes), or closed at once by `close` and the refusal returned, for the
+ * listener to publish.
+ */
+export function admitSocket(
+  limits: ConnectionLimits,
+  socket: Socket,
+  source: string,
+  descriptors: number,
+  close: (socket: Socket) => void,
+): { reason: LimitReason; limit: number } | undefined {
+  const admitted = limits.admit(source, descriptors);
+  if (typeof admitted !== 'string') {
+    socket.once('close', admitted.release);
+    return undefined;
+  }
+  close(socket);
+  return { reason: admitted, limit: admitted === 'pod_connection_limit' ? limits.options.perSource : limits.options.descriptors };
 }

@@ -50,6 +50,7 @@ import {
   tlsVersions,
   type TraceHeaders,
 } from './hbone.js';
+import { admitSocket } from './connection-limits.js';
 import { DialGate, type DialSession } from './dial-gate.js';
 import { peerIdentity, workloadIdentity } from './peer-identity.js';
 import { PingBarrier } from './ping-barrier.js';
@@ -232,18 +233,12 @@ export class Inbound {
     const { limits, scope } = this.inputs;
     if (!limits) return true;
     const source = raw.remoteAddress ?? '';
-    const admitted = limits.admit(source, 1);
-    if (typeof admitted === 'string') {
-      limitedRaw.add(raw);
-      raw.destroy();
-      if (channels.connectionLimited.hasSubscribers) {
-        const limit = admitted === 'pod_connection_limit' ? limits.options.perSource : limits.options.descriptors;
-        channels.connectionLimited.publish({ scope, listener: 'inbound', reason: admitted, source, limit });
-      }
-      return false;
-    }
-    raw.once('close', admitted.release);
-    return true;
+    const refused = admitSocket(limits, raw, source, 1, (socket) => {
+      limitedRaw.add(socket);
+      socket.destroy();
+    });
+    if (refused && channels.connectionLimited.hasSubscribers) channels.connectionLimited.publish({ scope, listener: 'inbound', source, ...refused });
+    return !refused;
   }
 
   /** For `weft status`: sessions from peer nodes, whom they proved to be and what they carry. */

@@ -21,6 +21,7 @@ import { buildStack, type Handler } from '../stack/stack.js';
 import { channels } from '../telemetry/events.js';
 import { socketEnd } from './copy-duplex.js';
 import { listenOn } from '../system/port-reservation.js';
+import { admitSocket } from './connection-limits.js';
 import { listenBacklog, type ListenerInputs } from './proxy-inputs.js';
 import { ConnectionRefusedError } from './proxy-errors.js';
 
@@ -77,17 +78,9 @@ export class Outbound {
     if (!limits) return true;
     const source = stripMapped(socket.remoteAddress ?? '');
     // Two descriptors: the pod's side, and the upstream (a pod here, or a stream of a pooled tunnel).
-    const admitted = limits.admit(source, 2);
-    if (typeof admitted === 'string') {
-      socket.resetAndDestroy();
-      if (channels.connectionLimited.hasSubscribers) {
-        const limit = admitted === 'pod_connection_limit' ? limits.options.perSource : limits.options.descriptors;
-        channels.connectionLimited.publish({ scope, listener: 'outbound', reason: admitted, source, limit });
-      }
-      return false;
-    }
-    socket.once('close', admitted.release);
-    return true;
+    const refused = admitSocket(limits, socket, source, 2, (s) => s.resetAndDestroy());
+    if (refused && channels.connectionLimited.hasSubscribers) channels.connectionLimited.publish({ scope, listener: 'outbound', source, ...refused });
+    return !refused;
   }
 
   /** The stack's edge: a refusal from any layer ends here. */
