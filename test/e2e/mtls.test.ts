@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -27,9 +27,9 @@ import { newWorkloadKey } from '../../core/workload-key.js';
 import { tunnelServerName } from '../../agent/proxy/hbone.js';
 import type { PoolEntryStatus } from '../../agent/proxy/pool.js';
 import { CertificateAuthority } from '../../control-plane/ca/certificate-authority.js';
-import { FileCaStore } from '../../control-plane/ca/file-ca-store.js';
 import { workloadCsrKey } from '../../control-plane/ca/workload-csr.js';
 import { inNetns } from '../../testbed/exec.js';
+import { meshCredentials } from './mesh-credentials.js';
 import { TestbedMesh, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const farVip = '10.96.0.50';
@@ -171,27 +171,11 @@ describe('mTLS between nodes: the wire, the peer identity, the tunnel port, the 
   /** Client credentials for the probes, made once: the real CA's, and the ones it must refuse. */
   async function probeCredentials(): Promise<Record<string, string>> {
     if (creds.root) return creds;
-    const dir = join(mesh.testbed.runDir, 'probe-credentials');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = (name: string, text: string): string => {
-      writeFileSync(join(dir, name), text, { mode: 0o600 });
-      return join(dir, name);
-    };
-    const material = await new FileCaStore(mesh.controlPlane!.stateDir).load();
-    assert.ok(material, 'the control plane keeps its CA in the state dir');
-    const meshCa = await CertificateAuthority.open(material, { trustDomain: 'cluster.local', workloadTtlMs: 3_600_000, log: silentLog });
-    creds.root = file('root.pem', meshCa.trustBundlePem);
-
     // Valid: asked of the running control plane as node-1's agent asks, for a workload of node-1.
-    const validKey = await newWorkloadKey(client1Id);
-    const client = caClient(mesh, 'node-1');
-    try {
-      const issued = await client.createCertificate(validKey.csrPem, identityOf('client-1'));
-      creds.validCert = file('valid-cert.pem', issued.certChainPem.join(''));
-      creds.validKey = file('valid-key.pem', validKey.keyPem);
-    } finally {
-      client.close();
-    }
+    const { file, material, root, cert, key } = await meshCredentials(mesh, 'probe-credentials', 'node-1', identityOf('client-1'));
+    creds.root = root;
+    creds.validCert = cert;
+    creds.validKey = key;
 
     // Signed by the mesh CA, but for another trust domain.
     const foreignDomain = await CertificateAuthority.open(material, { trustDomain: 'elsewhere.example', workloadTtlMs: 3_600_000, log: silentLog });

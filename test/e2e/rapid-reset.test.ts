@@ -12,20 +12,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import { CaClient } from '../../agent/identity/ca-client.js';
-import { ControlPlaneChannel } from '../../agent/identity/control-plane-channel.js';
 import { tunnelServerName } from '../../agent/proxy/hbone.js';
-import { CertificateAuthority } from '../../control-plane/ca/certificate-authority.js';
-import { FileCaStore } from '../../control-plane/ca/file-ca-store.js';
 import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
-import { newWorkloadKey } from '../../core/workload-key.js';
 import { inNetns } from '../../testbed/exec.js';
+import { meshCredentials, type MeshCredentials } from './mesh-credentials.js';
 import { TestbedMesh, installRoot, type MeshPod, type MeshService } from '../../testbed/mesh.js';
 
 const farVip = '10.96.0.50';
@@ -39,7 +34,6 @@ const weftCli = join(installRoot, 'bin', 'weft.js');
 const flooderScript = fileURLToPath(new URL('./rapid-reset-flooder.js', import.meta.url));
 const identityOf = (serviceAccount: string): WorkloadIdentity => ({ trustDomain: 'cluster.local', namespace: 'default', serviceAccount });
 const farService: MeshService = { name: 'far', clusterIP: farVip, port: farPort, selector: { app: 'far' } };
-const silentLog = pino({ level: 'silent' });
 
 /** The flood: sessions at once, each sending up to this many streams (the server may end it sooner);
  * each that ends is replaced by a new one for `floodMs`, up to `floodMaxStreams` streams in all.
@@ -121,7 +115,7 @@ describe('HTTP/2 rapid reset on the tunnel port', { timeout: 300_000 }, () => {
     { name: 'client-1', node: 'node-1', labels: { app: 'client' } },
     { name: 'echo-2', node: 'node-2', labels: { app: 'far' } },
   ];
-  const creds: Record<string, string> = {};
+  let creds: MeshCredentials | undefined;
   let flood: { result: { sessions: number; sent: number; goaway: Record<string, number>; errors: Record<string, number>; answered: number; elapsedMs: number }; bystander: number[]; failures: string[]; acceptedBefore: Record<string, number>; acceptedAfter: Record<string, number>; baseline: number[]; cpu: { node1: number; node2: number } } | undefined;
 
   before(async () => {
@@ -151,29 +145,9 @@ describe('HTTP/2 rapid reset on the tunnel port', { timeout: 300_000 }, () => {
     return mesh.worker('client-1').request('connect', { host: farVip, port: farPort, bytes: 8, expect: 'hello-echo', timeoutMs: 3000 });
   }
 
-  /** A client certificate of this mesh, asked of the running CA as node-1's agent asks, and the root. */
-  async function credentials(): Promise<Record<string, string>> {
-    if (creds.root) return creds;
-    const dir = join(mesh.testbed.runDir, 'flooder-credentials');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = (name: string, text: string): string => {
-      writeFileSync(join(dir, name), text, { mode: 0o600 });
-      return join(dir, name);
-    };
-    const material = await new FileCaStore(mesh.controlPlane!.stateDir).load();
-    assert.ok(material, 'the control plane keeps its CA in the state dir');
-    const meshCa = await CertificateAuthority.open(material, { trustDomain: 'cluster.local', workloadTtlMs: 3_600_000, log: silentLog });
-    creds.root = file('root.pem', meshCa.trustBundlePem);
-    const key = await newWorkloadKey(spiffeId(identityOf('client-1')));
-    const channel = new ControlPlaneChannel({ address: `unix:${mesh.controlPlane!.socket}`, tokenFile: mesh.tokenFile('node-1') });
-    const client = new CaClient({ channel, node: 'node-1', timeoutMs: 5000 });
-    try {
-      const issued = await client.createCertificate(key.csrPem, identityOf('client-1'));
-      creds.cert = file('cert.pem', issued.certChainPem.join(''));
-      creds.key = file('key.pem', key.keyPem);
-    } finally {
-      client.close();
-    }
+  /** A client certificate of this mesh for client-1, asked of the running CA as node-1's agent asks, and the root. */
+  async function credentials(): Promise<MeshCredentials> {
+    creds ??= await meshCredentials(mesh, 'flooder-credentials', 'node-1', identityOf('client-1'));
     return creds;
   }
 
@@ -222,7 +196,7 @@ describe('HTTP/2 rapid reset on the tunnel port', { timeout: 300_000 }, () => {
       '--port', String(tunnelPort),
       '--sni', tunnelServerName(echo2),
       '--authority', `${echo2}:${floodPort}`,
-      '--ca', c.root!, '--cert', c.cert!, '--key', c.key!,
+      '--ca', c.root, '--cert', c.cert, '--key', c.key,
       '--sessions', String(floodSessions),
       '--streams', String(floodStreamsPerSession),
       '--end', process.env.RR_END ?? 'close',
