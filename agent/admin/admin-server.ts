@@ -2,7 +2,7 @@
 import type { ConnectionLimitsStatus } from '../proxy/connection-limits.js';
 import type { Server as NetServer } from 'node:net';
 import { listenOn } from '../system/port-reservation.js';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { NotEnforcedObject } from '../../model/not-enforced.js';
 import type { IdentityStatus } from '../identity/secret-manager.js';
 
@@ -35,19 +35,24 @@ export interface AgentStatus {
   connectionLimits?: ConnectionLimitsStatus;
 }
 
+/** GET /status: the snapshot as JSON; anything else is 404. Also served while a node waits for its first config. */
+export function statusHandler(status: () => AgentStatus): RequestListener {
+  return (request, response) => {
+    if (request.url === '/status') {
+      response.setHeader('content-type', 'application/json');
+      response.end(`${JSON.stringify(status(), null, 2)}\n`);
+    } else {
+      response.statusCode = 404;
+      response.end('not found\n');
+    }
+  };
+}
+
 export class AdminServer {
   readonly #server: Server;
 
   constructor(status: () => AgentStatus, private readonly port: number) {
-    this.#server = createServer((request, response) => {
-      if (request.url === '/status') {
-        response.setHeader('content-type', 'application/json');
-        response.end(`${JSON.stringify(status(), null, 2)}\n`);
-      } else {
-        response.statusCode = 404;
-        response.end('not found\n');
-      }
-    });
+    this.#server = createServer(statusHandler(status));
   }
 
   async run(reserved?: NetServer): Promise<void> {

@@ -14,7 +14,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { Server, Socket } from 'node:net';
 import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
-import type { AgentStatus } from './admin-server.js';
+import { statusHandler, type AgentStatus } from './admin-server.js';
 
 export interface WaitingEndpointsInputs {
   node: string;
@@ -61,15 +61,7 @@ export function openWaitingEndpoints(inputs: WaitingEndpointsInputs): () => Prom
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     notEnforced: [],
   });
-  const admin = createHttpServer((request, response) => {
-    if (request.url === '/status') {
-      response.setHeader('content-type', 'application/json');
-      response.end(`${JSON.stringify(status(), null, 2)}\n`);
-    } else {
-      response.statusCode = 404;
-      response.end('not found\n');
-    }
-  });
+  const admin = createHttpServer(statusHandler(status));
   const stops = [serveOn(inputs.sockets.metrics, health), serveOn(inputs.sockets.admin, admin)];
   // Every first start waits a moment for its control plane: that is a warning; still waiting after a while is an error.
   inputs.log.warn({ since }, `not ready: ${message}`);

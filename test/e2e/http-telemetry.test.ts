@@ -158,16 +158,6 @@ async function runClient(mesh: TestbedMesh, service: MeshService, plan: PlannedR
   return done as unknown as ClientRun;
 }
 
-async function stopAgent(mesh: TestbedMesh, node: string): Promise<void> {
-  const { child } = mesh.agents.get(node)!;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const closed = new Promise((resolve) => child.once('close', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await closed;
-  clearTimeout(timer);
-}
-
 function agentLines(mesh: TestbedMesh, node: string): Array<Record<string, any>> {
   return mesh.testbed.readLogLines(mesh.agents.get(node)!.logFile);
 }
@@ -278,8 +268,8 @@ describe('HTTP telemetry: Istio request metrics, exact byte counters, trace cont
   });
 
   test('--access-log off: metrics as before, not one access line on either agent', async () => {
-    await stopAgent(mesh, 'node-1');
-    await stopAgent(mesh, 'node-2');
+    await mesh.stopAgent('node-1');
+    await mesh.stopAgent('node-2');
     await mesh.startAgent('node-1', { args: ['--access-log', 'off'] });
     await mesh.startAgent('node-2', { args: ['--access-log', 'off'] });
     await mesh.waitForNodeAddresses();
