@@ -166,6 +166,8 @@ describe('Kubernetes mode: pods found in the kubelet\'s cgroups, both drivers', 
         '--control-plane', `unix:${join(bed.runDir, 'control-plane.sock')}`,
         '--bpffs-root', bed.pinRoot,
         '--kubelet-cgroup-root', kubelets.get(node)!.root,
+        // The run's own state dir: a cache left by an earlier run would hand the agent that run's pods at start.
+        '--state-dir', join(bed.runDir, `agent-state-${node}`),
       ],
       { logFile },
     );
