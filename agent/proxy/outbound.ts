@@ -13,7 +13,11 @@ import { balance } from '../stack/balance.js';
 import { connect } from '../stack/connect.js';
 import { nextConnectionId, type OutboundConnection } from '../stack/connection.js';
 import { destination } from '../stack/destination.js';
+import { chooseProtocol } from '../stack/choose-protocol.js';
 import { detectProtocol } from '../stack/detect-protocol.js';
+import { HttpTermination } from '../http/http-termination.js';
+import { RequestPath } from '../http/request-path.js';
+import { UpstreamPool } from '../http/upstream-pool.js';
 import { forward } from '../stack/forward.js';
 import { originalDestination } from '../stack/original-destination.js';
 import { sourceWorkload } from '../stack/source-workload.js';
@@ -25,14 +29,21 @@ import { admitSocket } from './connection-limits.js';
 import { listenBacklog, type ListenerInputs } from './proxy-inputs.js';
 import { ConnectionRefusedError } from './proxy-errors.js';
 
-export function outboundStack(inputs: ListenerInputs): Handler<OutboundConnection> {
+/** How long a connection to a Service port that declares no protocol waits for the client's first bytes before it is TCP. */
+export const defaultProtocolDetectTimeoutMs = 1000;
+/** A pooled upstream HTTP connection unused this long is closed. */
+const upstreamIdleTimeoutMs = 30_000;
+
+export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Handler<OutboundConnection> {
+  const detectTimeoutMs = inputs.config.protocolDetectTimeoutMs ?? defaultProtocolDetectTimeoutMs;
   return buildStack<OutboundConnection>(
     [
       originalDestination(inputs), // where the app dialled, from the datapath
       sourceWorkload(inputs), // who dialled, from its cgroup
       destination(inputs), // what that address is in the mesh
       // authorize(inputs): policy on (source, destination) goes here, before anything is dialled
-      detectProtocol(), // HTTP/1 or not, from the first bytes
+      chooseProtocol({ detectTimeoutMs }, (connection) => http.serve(connection, connection.http!.client)), // HTTP: per request from here on
+      detectProtocol(), // TCP: watch for HTTP/1 anyway, for telemetry (a pod dialled by its IP)
       balance(), // the endpoints in the order to try
       connect(inputs), // direct to a pod of this node, else a CONNECT stream on the tunnel pool
     ],
@@ -43,12 +54,16 @@ export function outboundStack(inputs: ListenerInputs): Handler<OutboundConnectio
 export class Outbound {
   readonly #server: Server;
   readonly #stack: Handler<OutboundConnection>;
+  readonly #upstreams: UpstreamPool;
+  readonly #http: HttpTermination;
 
   constructor(
     private readonly inputs: ListenerInputs,
     private readonly drain: Drain,
   ) {
-    this.#stack = outboundStack(inputs);
+    this.#upstreams = new UpstreamPool(inputs, { idleTimeoutMs: upstreamIdleTimeoutMs });
+    this.#http = new HttpTermination(new RequestPath(inputs, this.#upstreams));
+    this.#stack = outboundStack(inputs, this.#http);
     this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
       if (!this.#admit(socket)) return;
       this.drain.track(socket);
@@ -57,7 +72,15 @@ export class Outbound {
         socket.resetAndDestroy();
       });
     });
-    drain.signal.addEventListener('abort', () => this.#server.close(), { once: true });
+    drain.signal.addEventListener(
+      'abort',
+      () => {
+        this.#server.close();
+        this.#http.close();
+        this.#upstreams.close();
+      },
+      { once: true },
+    );
   }
 
   address(): { ip: string; port: number } {

@@ -43,6 +43,8 @@ export interface ProxyConfig {
   tunnelMaxStreams?: number;
   /** a pooled tunnel session with no streams this long is closed; default 60 s */
   tunnelIdleTimeoutMs?: number;
+  /** how long a connection to a Service port that declares no protocol waits for the client's first bytes before it is TCP; default 1 s */
+  protocolDetectTimeoutMs?: number;
   /** which access log lines are written; default every one (access-log.ts) */
   accessLog?: AccessLogOptions;
 }

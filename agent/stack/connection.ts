@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { WorkloadIdentity } from '../../core/spiffe-id.js';
 import type { Workload } from '../../model/types.js';
+import type { PortProtocol } from '../../model/port-protocol.js';
 import type { OriginalDestination } from '../datapath/map-codec.js';
 import type { CopyEnd, CopyResult } from '../proxy/copy-duplex.js';
 import type { DialSession } from '../proxy/dial-gate.js';
@@ -49,6 +50,8 @@ export interface OutboundConnection extends ConnectionBase {
   destination?: Destination;
   /** detect-protocol: the HTTP/1 observer that sniffs the first bytes (absent: plain TCP, nothing listens for requests) */
   protocol?: HttpObserver;
+  /** choose-protocol: the Service port's declared protocol and what the client speaks, when it is HTTP (terminated) */
+  http?: { declared: PortProtocol; client: 'http1' | 'http2' };
   /** balance: endpoints in the order to try them */
   candidates?: Endpoint[];
   /** connect: the endpoint that answered */

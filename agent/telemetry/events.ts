@@ -12,6 +12,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { Connection, InboundConnection, OutboundConnection } from '../stack/connection.js';
 import type { CopySide } from '../proxy/copy-duplex.js';
 import type { ObservedRequest } from '../proxy/http-observer.js';
+import type { HttpExchange as TerminatedExchange } from '../http/exchange.js';
 import type { LimitReason } from '../proxy/connection-limits.js';
 import type { ConnectionRefusedError } from '../proxy/proxy-errors.js';
 import type { InboundSessionCloseReason } from '../proxy/inbound.js';
@@ -36,6 +37,11 @@ export interface HttpRequest {
   scope: TelemetryScope;
   connection: OutboundConnection;
   request: ObservedRequest;
+}
+/** One request the proxy terminated, routed and answered (or answered itself), once its response is done. */
+export interface HttpExchange {
+  scope: TelemetryScope;
+  exchange: TerminatedExchange;
 }
 export interface HttpObserveError {
   scope: TelemetryScope;
@@ -94,6 +100,8 @@ export const channels = {
   connectionLimited: typed<ConnectionLimited>('weft:connection:limited'),
   /** one HTTP/1 request and its response, seen by the observer */
   httpRequest: typed<HttpRequest>('weft:http:request'),
+  /** one terminated HTTP request (the proxy parsed, routed and forwarded it), once its response is done */
+  httpExchange: typed<HttpExchange>('weft:http:exchange'),
   /** the observer gave up on a connection; the copy went on */
   httpObserveError: typed<HttpObserveError>('weft:http:observe-error'),
   tunnelSessionOpen: typed<TunnelSession>('weft:tunnel:session-open'),

@@ -76,6 +76,8 @@ export interface TestbedOptions {
   tunnelMaxStreams?: number;
   /** both proxies' access log mode (default: full) */
   accessLog?: AccessLogOptions;
+  /** the reviews Service port's name and appProtocol (default: named tcp, so L4) */
+  servicePort?: { name?: string; appProtocol?: string };
   /** the inbound side's connection limits (default: none) */
   inboundLimits?: ConnectionLimits;
 }
@@ -101,7 +103,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     namespace: 'shop',
     clusterIP: vip.ip,
     selector: { app: 'reviews' },
-    ports: [{ name: 'tcp', port: vip.port, targetPort: backendPort, protocol: 'TCP' }],
+    ports: [{ name: 'tcp', ...options.servicePort, port: vip.port, targetPort: backendPort, protocol: 'TCP' }],
     source,
   };
   const mesh: MeshConfig = {

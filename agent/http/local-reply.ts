@@ -1,0 +1,62 @@
+/**
+ * An answer the proxy gives itself (no route, no endpoint, a timeout, a
+ * redirect): plain text for HTTP, and for gRPC what Envoy sends, a
+ * trailers-only response with HTTP 200 and the gRPC status that stands for
+ * the HTTP one, so a gRPC client reads a status rather than a transport error.
+ */
+import type { HttpExchange, ResponseFlag } from './exchange.js';
+
+/** Envoy's mapping of its local HTTP statuses to gRPC (source/common/grpc/status.cc, httpToGrpcStatus). */
+export function grpcStatusFor(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+      return 13; // INTERNAL
+    case 401:
+      return 16; // UNAUTHENTICATED
+    case 403:
+      return 7; // PERMISSION_DENIED
+    case 404:
+      return 12; // UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14; // UNAVAILABLE
+    default:
+      return 2; // UNKNOWN
+  }
+}
+
+export interface LocalReply {
+  status: number;
+  flags: ResponseFlag;
+  /** the body, and for gRPC the grpc-message */
+  message: string;
+  headers?: Record<string, string>;
+  /** a gRPC status other than the one grpcStatusFor(status) gives */
+  grpcStatus?: number;
+}
+
+export function sendLocalReply(exchange: HttpExchange, reply: LocalReply): void {
+  const { response } = exchange.downstream;
+  exchange.status = reply.status;
+  exchange.flags = reply.flags;
+  exchange.detail = reply.message;
+  if (response.headersSent) {
+    // Too late for an answer: the client sees the stream cut, as after an upstream reset.
+    response.destroy();
+    return;
+  }
+  if (exchange.grpc) {
+    const grpcStatus = reply.grpcStatus ?? grpcStatusFor(reply.status);
+    exchange.status = 200;
+    exchange.grpcStatus = String(grpcStatus);
+    response.writeHead(200, { 'content-type': 'application/grpc', 'grpc-status': String(grpcStatus), 'grpc-message': encodeURIComponent(reply.message), ...reply.headers });
+    response.end();
+    return;
+  }
+  const body = `${reply.message}\n`;
+  response.writeHead(reply.status, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)), ...reply.headers });
+  response.end(body);
+  exchange.responseBodyBytes = Buffer.byteLength(body);
+}
