@@ -105,8 +105,8 @@ async function decide(context: EchoContext, port: number, call: Call, request: E
     if (knobs.failFirst > 0 && requestId === undefined) throw new EchoKnobError('fail_first counts attempts by x-request-id: send one');
     for (const { code } of knobs.codes) if (code > grpc.status.UNAUTHENTICATED) throw new EchoKnobError(`codes: a gRPC code is 0-16, got ${code}`);
   } catch (error) {
-    if (!(error instanceof EchoKnobError)) throw error;
-    return failing(grpc.status.INVALID_ARGUMENT, error.message);
+    // a call is always answered: anything but a bad knob is the echo's own bug, said as INTERNAL
+    return failing(error instanceof EchoKnobError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, (error as Error).message);
   }
   for (const [name, value] of knobs.trailers) trailers.add(name, value);
   if (knobs.headers.length > 0) {
