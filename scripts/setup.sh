@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config cmake make g++ iproute2 bpftool util-linux procps curl openssl tcpdump
+packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config cmake make g++ iproute2 bpftool util-linux procps curl nghttp2-client openssl tcpdump
   prometheus) # prometheus + promtool: the end-to-end suite scrapes the agents with a real server
 # The manifest checks (test/deploy) render deploy/ with `kubectl kustomize`, offline. Any kubectl
 # will do; Debian's kubernetes-client (1.20) only when there is none, since it would replace it.
