@@ -95,6 +95,7 @@ export function httpRouteToProto(route: HttpRoute): HttpRouteProto {
   return {
     name: route.name,
     namespace: route.namespace,
+    ...optional('creationTimestamp', route.creationTimestamp),
     parentRefs: route.parentRefs.map(parentRefToProto),
     hostnames: [...route.hostnames],
     rules: route.rules.map((rule) => ({
