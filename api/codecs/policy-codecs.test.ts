@@ -113,6 +113,10 @@ describe('policy codec', () => {
     assert.throws(() => httpRouteFromProto(noMatches), /rules\[0\]\.matches: must not be empty/);
     const badTimestamp = { ...structuredClone(http), creationTimestamp: 'yesterday' };
     assert.throws(() => httpRouteFromProto(badTimestamp), /^Error: creationTimestamp: "yesterday" is not an RFC 3339 date-time/);
+    // rules[4] rewrites with ReplacePrefixMatch: it needs the PathPrefix match whose prefix it replaces.
+    const exactThenReplace = structuredClone(http);
+    exactThenReplace.rules[4]!.matches[0]!.path!.type = 'EXACT';
+    assert.throws(() => httpRouteFromProto(exactThenReplace), /rules\[4\]\.matches: a ReplacePrefixMatch filter needs exactly one match, of path type PathPrefix/);
 
     const authz = wire<Parameters<typeof authorizationPolicyFromProto>[0]>('AuthorizationPolicy', authorizationPolicyToProto(policy));
     const badCidr = structuredClone(authz);
