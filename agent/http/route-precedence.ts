@@ -46,8 +46,9 @@ const codeUnitOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function compareRouteAge(a: RouteAge, b: RouteAge): number {
   if (a.creationTimestamp !== undefined && b.creationTimestamp !== undefined) {
+    // The codec lets through only RFC 3339; a NaN here (a hand-built config) must not poison sort().
     const older = creationTime(a.creationTimestamp) - creationTime(b.creationTimestamp);
-    if (older !== 0) return older;
+    if (older < 0 || older > 0) return older;
   } else if (a.creationTimestamp !== undefined || b.creationTimestamp !== undefined) {
     return a.creationTimestamp !== undefined ? -1 : 1;
   }
