@@ -7,6 +7,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { unusableAddress } from '../model/address.js';
+import { creationTimestampProblem } from '../model/creation-timestamp.js';
 import { labelKeyProblem } from '../model/label-key.js';
 import { CgroupPath, DnsLabel, DnsSubdomain, Ipv4, LabelValue, ServiceName } from '../model/value-schemas.js';
 
@@ -73,5 +74,11 @@ export function uid(value: string, field: string): string {
 
 export function present<T>(value: T | null | undefined, field: string): T {
   if (value === null || value === undefined) fail(field, 'is missing');
+  return value;
+}
+
+export function creationTimestamp(value: string, field: string): string {
+  const problem = creationTimestampProblem(value);
+  if (problem) fail(field, problem);
   return value;
 }

@@ -113,6 +113,11 @@ export interface HttpRouteRule {
 export interface HttpRoute {
   name: string;
   namespace: string;
+  /**
+   * metadata.creationTimestamp (RFC 3339), where the source knows it (Kubernetes);
+   * the oldest route wins a precedence tie. A directory of manifests has none.
+   */
+  creationTimestamp?: string;
   parentRefs: RouteParentRef[];
   hostnames: string[];
   rules: HttpRouteRule[];
@@ -143,6 +148,8 @@ export interface GrpcRouteRule {
 export interface GrpcRoute {
   name: string;
   namespace: string;
+  /** As HttpRoute's. */
+  creationTimestamp?: string;
   parentRefs: RouteParentRef[];
   hostnames: string[];
   rules: GrpcRouteRule[];

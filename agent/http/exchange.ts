@@ -10,6 +10,7 @@ import type { Writable } from 'node:stream';
 import type { Service, ServicePort } from '../../model/types.js';
 import type { OutboundConnection, TunnelUse } from '../stack/connection.js';
 import type { Endpoint } from '../state/destination.js';
+import type { RequestView } from './request-view.js';
 
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
 /** What both ServerResponse and Http2ServerResponse (the compatibility API) offer. */
@@ -21,21 +22,6 @@ export interface DownstreamResponse extends Writable {
 
 /** Envoy's response flags, as istio_requests_total and the access log carry them. */
 export type ResponseFlag = '-' | 'NR' | 'UH' | 'UF' | 'UT' | 'URX' | 'UC' | 'DC' | 'UO';
-
-/** Header values by lower-case name, in the order received; a name appears once. */
-export type HeaderValues = Map<string, string[]>;
-
-export interface RequestView {
-  method: string;
-  /** Host or :authority, as the client sent it */
-  authority: string;
-  /** the target's path, without the query */
-  path: string;
-  /** the query string without '?', '' when there is none */
-  query: string;
-  /** every end-to-end header (no pseudo-headers, no hop-by-hop ones) */
-  headers: HeaderValues;
-}
 
 /** The Service port a request is sent to: the one dialled, or a route's backendRef. */
 export interface Backend {

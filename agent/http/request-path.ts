@@ -15,10 +15,55 @@ import { channels } from '../telemetry/events.js';
 import { nextExchangeId, type Backend, type DownstreamRequest, type DownstreamResponse, type HttpExchange } from './exchange.js';
 import { sendLocalReply } from './local-reply.js';
 import { requestView } from './request-view.js';
-import { sendUpstream } from './send-upstream.js';
+import { sendUpstream, type AttemptOutcome } from './send-upstream.js';
+import { decideRoute, type Forward } from './route-decision.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PortProtocol } from '../../model/port-protocol.js';
+import type { RequestMirror } from '../../model/route-types.js';
 import type { UpstreamPool, UpstreamProtocol } from './upstream-pool.js';
 
 export type ClientProtocol = 'http1' | 'http2';
+
+/** `retry` without `attempts`: GEP-1731 leaves the number to implementations; Istio's default is 2 retries. */
+const defaultRetryAttempts = 2;
+/** A body bigger than this is streamed once: no retry, mirrors get no body (Envoy's per-request buffer limit is 16 KiB to 1 MiB). */
+const maxBufferedBodyBytes = 1024 * 1024;
+/** A mirror's answer is not waited for longer than this. */
+const mirrorTimeoutMs = 10_000;
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/** RequestMirror's percent or fraction (none: every request). */
+function mirrorSampled(mirror: RequestMirror): boolean {
+  if (mirror.percent !== undefined) return Math.random() * 100 < mirror.percent;
+  if (mirror.fraction) return Math.random() * mirror.fraction.denominator < mirror.fraction.numerator;
+  return true;
+}
+
+/** The whole body, or 'too_large': then what was read is put back and the request is streamed, once. */
+function readBody(request: DownstreamRequest, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size > limit) {
+        request.off('data', onData);
+        request.pause();
+        request.unshift(Buffer.concat(chunks));
+        resolve('too_large');
+      }
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', () => resolve(Buffer.concat(chunks)));
+  });
+}
 
 export class RequestPath {
   readonly #balancer = new RoundRobin();
@@ -42,7 +87,6 @@ export class RequestPath {
       requestBodyBytes: 0,
       responseBodyBytes: 0,
     };
-    request.on('data', (chunk: Buffer) => (exchange.requestBodyBytes += chunk.length));
     response.once('close', () => this.#finished(exchange));
     try {
       await this.#run(exchange);
@@ -52,31 +96,95 @@ export class RequestPath {
   }
 
   async #run(exchange: HttpExchange): Promise<void> {
-    const backend = this.#dialledBackend(exchange.connection);
-    exchange.backend = backend;
-    if (backend.endpoints.length === 0) {
+    const dialled = this.#dialledBackend(exchange.connection);
+    const source = filled(exchange.connection.source, 'source');
+    const { state } = this.inputs;
+    const lookup = state.routes.lookup(dialled.service, dialled.port.port, source.namespace, exchange.request);
+    const decision = decideRoute(exchange, lookup, dialled, state);
+    if (decision.route) exchange.route = decision.route;
+    if (decision.kind === 'reply') {
+      exchange.backend = dialled;
+      sendLocalReply(exchange, decision.reply);
+      return;
+    }
+    exchange.backend = decision.backend;
+    if (decision.backend.endpoints.length === 0) {
       sendLocalReply(exchange, { status: 503, flags: 'UH', message: 'no healthy upstream' });
       return;
     }
-    const protocol = upstreamProtocol(exchange);
-    const candidates = this.#balancer.order(serviceKey(backend.service, backend.port), backend.endpoints);
+    // Retries and mirrors send the body again: read it first (bounded; past the bound it streams and is sent once).
+    const body = decision.retry || decision.mirrors.length > 0 ? await readBody(exchange.downstream.request, maxBufferedBodyBytes) : undefined;
+    for (const mirror of decision.mirrors) this.#mirror(exchange, mirror, body);
+    await this.#forward(exchange, decision, body);
+  }
+
+  /** Attempts until one is answered, within the request timeout (GEP-1742) and the retry policy (GEP-1731). */
+  async #forward(exchange: HttpExchange, decision: Forward, body: Buffer | 'too_large' | undefined): Promise<void> {
+    const backend = decision.backend;
+    const protocol = upstreamProtocol(exchange, this.inputs.state.portProtocol(backend.service, backend.port));
+    const requestTimeout = decision.timeouts?.requestMs ? AbortSignal.timeout(decision.timeouts.requestMs) : undefined;
+    const retry = body === 'too_large' ? undefined : decision.retry;
+    const buffered = body === 'too_large' ? undefined : body;
+    const retries = retry ? (retry.attempts ?? defaultRetryAttempts) : 0;
+    const retryCodes = new Set(retry?.codes ?? []);
+    const { connectAttempts } = this.inputs.config;
     const errors: string[] = [];
-    for (const endpoint of candidates.slice(0, this.inputs.config.connectAttempts)) {
+    let last: AttemptOutcome | undefined;
+    for (let attempt = 0; attempt <= Math.max(retries, connectAttempts - 1); attempt++) {
+      if (attempt > 0 && retry?.backoffMs) await sleep(retry.backoffMs, undefined, requestTimeout ? { signal: requestTimeout } : {}).catch(() => undefined);
+      if (requestTimeout?.aborted) break;
+      const endpoint = this.#balancer.order(serviceKey(backend.service, backend.port), backend.endpoints)[0]!;
       exchange.endpoint = endpoint;
       exchange.attempts++;
-      const outcome = await sendUpstream(exchange, this.pool, endpoint, protocol);
-      if (outcome.result === 'answered' || outcome.result === 'downstream_closed') {
-        if (outcome.result === 'downstream_closed' && exchange.flags === '-') exchange.flags = 'DC';
+      const backendTimeout = decision.timeouts?.backendRequestMs ? AbortSignal.timeout(decision.timeouts.backendRequestMs) : undefined;
+      const signal = anySignal(requestTimeout, backendTimeout);
+      const canRetry = attempt < retries;
+      last = await sendUpstream(exchange, this.pool, endpoint, protocol, {
+        ...(buffered ? { body: buffered } : {}),
+        ...(signal ? { signal } : {}),
+        ...(canRetry ? { retryStatus: (status: number) => retryCodes.has(status) } : {}),
+        responseHeaders: decision.responseHeaders,
+      });
+      if (last.result === 'answered') return;
+      if (last.result === 'downstream_closed') {
+        if (exchange.flags === '-') exchange.flags = 'DC';
         return;
       }
-      errors.push(`${endpoint.ip}:${endpoint.port}: ${outcome.error.message}`);
-      if (outcome.result === 'reset') {
-        // Sent, unanswered: the body may be gone, so it is not sent again without a retry policy.
-        sendLocalReply(exchange, { status: 503, flags: 'UC', message: `upstream connect error or disconnect/reset before headers: ${errors.join('; ')}` });
-        return;
-      }
+      if (last.result === 'connect' || last.result === 'reset') errors.push(`${endpoint.ip}:${endpoint.port}: ${last.error.message}`);
+      if (last.result === 'retry_status') errors.push(`${endpoint.ip}:${endpoint.port}: answered ${last.status}`);
+      if (last.result === 'timeout' && !canRetry) break;
+      // Without a retry policy only a connect failure moves on (nothing was sent); a sent request is not sent twice.
+      if (!canRetry && !(last.result === 'connect' && attempt < connectAttempts - 1)) break;
     }
-    sendLocalReply(exchange, { status: 503, flags: 'UF', message: `upstream connect error or disconnect/reset before headers: ${errors.join('; ')}` });
+    const detail = errors.join('; ');
+    if (last?.result === 'timeout' || requestTimeout?.aborted) {
+      sendLocalReply(exchange, { status: 504, flags: 'UT', message: 'upstream request timeout' });
+    } else if (retries > 0 && exchange.attempts > 1) {
+      sendLocalReply(exchange, { status: 503, flags: 'URX', message: `retries exhausted after ${exchange.attempts} attempts: ${detail}` });
+    } else {
+      sendLocalReply(exchange, {
+        status: 503,
+        flags: last?.result === 'reset' ? 'UC' : 'UF',
+        message: `upstream connect error or disconnect/reset before headers: ${detail}`,
+      });
+    }
+  }
+
+  /** RequestMirror: the same request to one endpoint of the mirror backend, its answer dropped; the client never waits on it. */
+  #mirror(exchange: HttpExchange, mirror: RequestMirror, body: Buffer | 'too_large' | undefined): void {
+    if (!mirrorSampled(mirror)) return;
+    const { backendRef } = mirror;
+    const target = this.inputs.state.servicePort(backendRef.namespace, backendRef.name, backendRef.port);
+    if (!target || target.endpoints.length === 0) return;
+    const endpoint = this.#balancer.order(`mirror ${serviceKey(target.service, target.port)}`, target.endpoints)[0]!;
+    const protocol = upstreamProtocol(exchange, this.inputs.state.portProtocol(target.service, target.port));
+    const copy: HttpExchange = { ...exchange, request: { ...exchange.request, headers: { ...exchange.request.headers } } };
+    void sendUpstream(copy, this.pool, endpoint, protocol, {
+      body: Buffer.isBuffer(body) ? body : Buffer.alloc(0),
+      responseHeaders: [],
+      discard: true,
+      signal: AbortSignal.timeout(mirrorTimeoutMs),
+    });
   }
 
   #dialledBackend(connection: OutboundConnection): Backend {
@@ -96,9 +204,8 @@ export class RequestPath {
   }
 }
 
-/** HTTP/2 upstream where the port declares it (gRPC included); HTTP/1.1 where it declares HTTP; else what the client speaks. */
-function upstreamProtocol(exchange: HttpExchange): UpstreamProtocol {
-  const declared = exchange.connection.http?.declared;
+/** HTTP/2 upstream where the backend port declares it (gRPC included); HTTP/1.1 where it declares HTTP; else what the client speaks. */
+function upstreamProtocol(exchange: HttpExchange, declared: PortProtocol): UpstreamProtocol {
   if (declared === 'http2' || declared === 'grpc') return 'http2';
   if (declared === 'http1') return 'http1';
   return exchange.protocol;

@@ -1,11 +1,27 @@
 /**
- * The normalised request view from what Node's HTTP/1 parser (llhttp) or
- * node:http2 parsed: names lower-cased, repeated headers kept apart,
- * hop-by-hop and pseudo-headers left out (they describe the client's
- * connection, not the request, and are never forwarded), the path split
- * from its query.
+ * One request as routing sees it, whichever of HTTP/1.1, h2c or gRPC carried
+ * it: the termination fills it from values its parser already produced
+ * (llhttp, node:http2), and nothing here parses HTTP. The Gateway API
+ * matches on method, path, headers and query parameters; that is all a view
+ * has. It is also what is forwarded: hop-by-hop and pseudo-headers are left
+ * out (they describe the client's connection, not the request).
  */
-import type { DownstreamRequest, HeaderValues, RequestView } from './exchange.js';
+import type { DownstreamRequest } from './exchange.js';
+
+export interface RequestView {
+  /** As received: methods are case-sensitive (RFC 9110 9.1), and routes name them in upper case. */
+  method: string;
+  /** The path without its query, as received: not decoded, not normalised. */
+  path: string;
+  /** The raw query string after '?' ('' when there is none), not decoded. */
+  query: string;
+  /**
+   * Lower-case names, each with every value it was sent with, in order (the
+   * shape of node's `headersDistinct`). HTTP/2's :authority is `host` here,
+   * so a Host header match (GEP-1294's advice for hostnames) works on h2c.
+   */
+  headers: Readonly<Record<string, readonly string[] | undefined>>;
+}
 
 /** RFC 9110 §7.6.1 and the ones HTTP/2 forbids (RFC 9113 §8.2.2). */
 export const hopByHopHeaders: ReadonlySet<string> = new Set([
@@ -21,18 +37,6 @@ export const hopByHopHeaders: ReadonlySet<string> = new Set([
   'http2-settings',
 ]);
 
-export function headerValues(rawHeaders: readonly string[], connectionTokens: ReadonlySet<string> = new Set()): HeaderValues {
-  const headers: HeaderValues = new Map();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (name.startsWith(':') || hopByHopHeaders.has(name) || connectionTokens.has(name) || name === 'host') continue;
-    const values = headers.get(name);
-    if (values) values.push(rawHeaders[i + 1]!);
-    else headers.set(name, [rawHeaders[i + 1]!]);
-  }
-  return headers;
-}
-
 /** Header names a Connection header lists are hop-by-hop too. */
 function connectionTokens(request: DownstreamRequest): Set<string> {
   const value = request.headers['connection'];
@@ -40,29 +44,46 @@ function connectionTokens(request: DownstreamRequest): Set<string> {
   return new Set(text.split(',').map((token) => token.trim().toLowerCase()).filter((token) => token.length > 0));
 }
 
+function endToEndHeaders(request: DownstreamRequest): Record<string, string[]> {
+  const hopByHop = connectionTokens(request);
+  const headers: Record<string, string[]> = Object.create(null);
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name.startsWith(':') || hopByHopHeaders.has(name) || hopByHop.has(name)) continue;
+    (headers[name] ??= []).push(raw[i + 1]!);
+  }
+  return headers;
+}
+
 export function requestView(request: DownstreamRequest): RequestView {
-  const target = request.url ?? '/';
-  let authority = String(request.headers[':authority'] ?? request.headers.host ?? '');
-  let pathAndQuery = target;
+  const headers = endToEndHeaders(request);
+  let target = request.url ?? '/';
+  const authority = request.headers[':authority'];
+  if (typeof authority === 'string') headers['host'] = [authority];
   // absolute-form (a client that thinks it talks to a proxy): the authority is the target's
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)(.*)$/i.exec(target);
   if (absolute) {
-    authority = absolute[1]!;
-    pathAndQuery = absolute[2] || '/';
+    headers['host'] = [absolute[1]!];
+    target = absolute[2] || '/';
   }
-  const hash = pathAndQuery.indexOf('#');
-  if (hash >= 0) pathAndQuery = pathAndQuery.slice(0, hash);
-  const question = pathAndQuery.indexOf('?');
+  const hash = target.indexOf('#');
+  if (hash >= 0) target = target.slice(0, hash);
+  const question = target.indexOf('?');
   return {
     method: request.method ?? 'GET',
-    authority,
-    path: question >= 0 ? pathAndQuery.slice(0, question) : pathAndQuery,
-    query: question >= 0 ? pathAndQuery.slice(question + 1) : '',
-    headers: headerValues(request.rawHeaders, connectionTokens(request)),
+    path: question >= 0 ? target.slice(0, question) : target,
+    query: question >= 0 ? target.slice(question + 1) : '',
+    headers,
   };
 }
 
+/** Host, or :authority on HTTP/2 ('' when the client sent neither). */
+export function authorityOf(view: RequestView): string {
+  return view.headers['host']?.[0] ?? '';
+}
+
 /** The path with its query, as sent upstream. */
-export function requestTarget(view: RequestView): string {
+export function requestTarget(view: Pick<RequestView, 'path' | 'query'>): string {
   return view.query === '' ? view.path : `${view.path}?${view.query}`;
 }

@@ -12,31 +12,54 @@
 import { request as http1Request, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { HeaderModifier } from '../../model/route-types.js';
 import type { Endpoint } from '../state/destination.js';
+import { modifyResponseHeaders } from './header-modifier.js';
 import type { HttpExchange } from './exchange.js';
-import { hopByHopHeaders, requestTarget } from './request-view.js';
+import { authorityOf, hopByHopHeaders, requestTarget } from './request-view.js';
 import type { UpstreamPool, UpstreamProtocol } from './upstream-pool.js';
 
 export type AttemptOutcome =
   | { result: 'answered' }
   | { result: 'connect' | 'reset'; error: Error }
+  /** the upstream answered a status the retry policy retries; its response was discarded */
+  | { result: 'retry_status'; status: number }
+  /** the attempt's signal fired before the response began */
+  | { result: 'timeout' }
   /** the client went away first: nothing more to do */
   | { result: 'downstream_closed' };
+
+export interface SendOptions {
+  /** the request body read ahead (retries and mirrors need it again); absent: piped from the client */
+  body?: Buffer;
+  /** ends the attempt: before a response began it is a timeout, after it the response is cut */
+  signal?: AbortSignal;
+  /** whether a response status is retried rather than passed on */
+  retryStatus?(status: number): boolean;
+  /** ResponseHeaderModifier filters, in order */
+  responseHeaders: readonly HeaderModifier[];
+  /** mirrors: the response is read and dropped, nothing reaches the client */
+  discard?: boolean;
+}
 
 /** Headers to send upstream, from the view (which holds no hop-by-hop ones). */
 function forwardedHeaders(exchange: HttpExchange): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, values] of exchange.request.headers) headers[name] = values.length === 1 ? values[0] : values;
+  for (const [name, values] of Object.entries(exchange.request.headers)) {
+    if (values === undefined || name === 'host') continue;
+    headers[name] = values.length === 1 ? values[0] : [...values];
+  }
   return headers;
 }
 
 /** Response headers to send to the client: no hop-by-hop, no pseudo-headers (HTTP/2 forbids the first, HTTP/1 has no second). */
-function responseHeaders(raw: IncomingHttpHeaders | IncomingMessage['headers']): Record<string, string | string[]> {
+function responseHeaders(raw: IncomingHttpHeaders | IncomingMessage['headers'], modifiers: readonly HeaderModifier[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined || name.startsWith(':') || hopByHopHeaders.has(name)) continue;
     headers[name] = value;
   }
+  for (const modifier of modifiers) modifyResponseHeaders(headers, modifier);
   return headers;
 }
 
@@ -49,11 +72,31 @@ function trailerValues(raw: IncomingHttpHeaders | NodeJS.Dict<string>): Record<s
   return trailers;
 }
 
-export function sendUpstream(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, protocol: UpstreamProtocol): Promise<AttemptOutcome> {
-  return protocol === 'http1' ? sendHttp1(exchange, pool, endpoint) : sendHttp2(exchange, pool, endpoint);
+export function sendUpstream(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, protocol: UpstreamProtocol, options: SendOptions): Promise<AttemptOutcome> {
+  if (options.signal?.aborted) return Promise.resolve({ result: 'timeout' });
+  return protocol === 'http1' ? sendHttp1(exchange, pool, endpoint, options) : sendHttp2(exchange, pool, endpoint, options);
 }
 
-function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint): Promise<AttemptOutcome> {
+/** The body upstream: the buffered copy, or the client's stream. */
+function sendBody(exchange: HttpExchange, upstream: NodeJS.WritableStream, options: SendOptions): void {
+  if (options.body) {
+    if (!options.discard) exchange.requestBodyBytes = options.body.length;
+    upstream.end(options.body);
+    return;
+  }
+  const { request } = exchange.downstream;
+  // Counted as it is piped: a listener added any earlier would start the flow before anyone reads it.
+  request.on('data', (chunk: Buffer) => (exchange.requestBodyBytes += chunk.length));
+  request.pipe(upstream);
+}
+
+/** A response the client must not see (a retried status, a mirror's): read to its end and dropped. */
+function drain(stream: NodeJS.ReadableStream): void {
+  stream.on('error', () => undefined);
+  stream.resume();
+}
+
+function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
   const source = exchange.connection.source!;
   const { agent, tunnelOf } = pool.http1(source, endpoint);
   const { request: downstreamRequest, response } = exchange.downstream;
@@ -61,7 +104,7 @@ function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoin
     let connected = false;
     let answered = false;
     const headers = forwardedHeaders(exchange);
-    headers['host'] = exchange.request.authority;
+    headers['host'] = authorityOf(exchange.request);
     const upstream: ClientRequest = http1Request({
       agent,
       host: endpoint.ip,
@@ -72,50 +115,66 @@ function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoin
       setHost: false,
     });
     const onDownstreamClose = () => {
-      if (response.writableFinished) return;
+      if (response.writableFinished || options.discard) return;
       upstream.destroy();
       resolve({ result: 'downstream_closed' });
     };
     response.once('close', onDownstreamClose);
+    const onAbort = () => {
+      upstream.destroy();
+      if (!answered) return resolve({ result: 'timeout' });
+      if (!options.discard) response.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (outcome: AttemptOutcome) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      response.off('close', onDownstreamClose);
+      resolve(outcome);
+    };
     upstream.once('socket', (socket: Duplex) => {
       connected = true;
-      exchange.tunnel = tunnelOf(socket);
-      downstreamRequest.pipe(upstream);
+      if (!options.discard) exchange.tunnel = tunnelOf(socket);
+      sendBody(exchange, upstream, options);
     });
     upstream.once('response', (upstreamResponse: IncomingMessage) => {
       answered = true;
-      response.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders(upstreamResponse.headers));
-      exchange.status = upstreamResponse.statusCode;
+      const status = upstreamResponse.statusCode ?? 502;
+      if (options.discard || options.retryStatus?.(status)) {
+        drain(upstreamResponse);
+        return settle(options.discard ? { result: 'answered' } : { result: 'retry_status', status });
+      }
+      response.writeHead(status, responseHeaders(upstreamResponse.headers, options.responseHeaders));
+      exchange.status = status;
       upstreamResponse.on('data', (chunk: Buffer) => (exchange.responseBodyBytes += chunk.length));
       upstreamResponse.pipe(response as NodeJS.WritableStream, { end: false });
       upstreamResponse.once('end', () => {
         const trailers = trailerValues(upstreamResponse.trailers);
         if (Object.keys(trailers).length > 0) response.addTrailers(trailers);
         response.end();
-        response.off('close', onDownstreamClose);
-        resolve({ result: 'answered' });
+        settle({ result: 'answered' });
       });
       upstreamResponse.once('aborted', () => {
-        exchange.flags = 'UC';
+        if (exchange.flags === '-') exchange.flags = 'UC';
         response.destroy();
-        resolve({ result: 'answered' });
+        settle({ result: 'answered' });
       });
     });
     upstream.once('error', (error) => {
-      response.off('close', onDownstreamClose);
       if (answered) {
-        exchange.flags = 'UC';
-        response.destroy();
-        resolve({ result: 'answered' });
-        return;
+        if (!options.discard) {
+          if (exchange.flags === '-') exchange.flags = 'UC';
+          response.destroy();
+        }
+        return settle({ result: 'answered' });
       }
-      downstreamRequest.unpipe(upstream);
-      resolve({ result: connected ? 'reset' : 'connect', error });
+      if (!options.body) downstreamRequest.unpipe(upstream);
+      if (options.signal?.aborted) return; // onAbort said it
+      settle({ result: connected ? 'reset' : 'connect', error });
     });
   });
 }
 
-async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint): Promise<AttemptOutcome> {
+async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
   const source = exchange.connection.source!;
   let lease: Awaited<ReturnType<UpstreamPool['http2']>>;
   try {
@@ -123,13 +182,13 @@ async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: E
   } catch (error) {
     return { result: 'connect', error: error as Error };
   }
-  exchange.tunnel = lease.tunnel;
+  if (!options.discard) exchange.tunnel = lease.tunnel;
   const { request: downstreamRequest, response } = exchange.downstream;
   const headers: OutgoingHttpHeaders = {
     ...forwardedHeaders(exchange),
     ':method': exchange.request.method,
     ':path': requestTarget(exchange.request),
-    ':authority': exchange.request.authority,
+    ':authority': authorityOf(exchange.request),
     ':scheme': 'http',
   };
   // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
@@ -146,43 +205,66 @@ async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: E
   return new Promise((resolve) => {
     let answered = false;
     let trailers: Record<string, string> = {};
-    const onDownstreamClose = () => {
-      if (response.writableFinished) return;
+    let settled = false;
+    const settle = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      response.off('close', onDownstreamClose);
+      resolve(outcome);
+    };
+    const cancel = () => {
       if (!upstream.destroyed) upstream.close(constants.NGHTTP2_CANCEL);
-      resolve({ result: 'downstream_closed' });
+    };
+    const onDownstreamClose = () => {
+      if (response.writableFinished || options.discard) return;
+      cancel();
+      settle({ result: 'downstream_closed' });
     };
     response.once('close', onDownstreamClose);
-    downstreamRequest.pipe(upstream);
+    const onAbort = () => {
+      cancel();
+      if (!answered) return settle({ result: 'timeout' });
+      if (!options.discard) response.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    sendBody(exchange, upstream, options);
     upstream.once('response', (head: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
       answered = true;
-      exchange.status = Number(head[':status'] ?? 502);
+      const status = Number(head[':status'] ?? 502);
+      if (options.discard || options.retryStatus?.(status)) {
+        drain(upstream);
+        return settle(options.discard ? { result: 'answered' } : { result: 'retry_status', status });
+      }
+      exchange.status = status;
       if (head['grpc-status'] !== undefined) exchange.grpcStatus = String(head['grpc-status']);
-      response.writeHead(exchange.status, responseHeaders(head));
+      response.writeHead(exchange.status, responseHeaders(head, options.responseHeaders));
       // Only now (the stream stays paused until then): node:http2 may deliver DATA before it emits 'response'.
       upstream.on('data', (chunk: Buffer) => (exchange.responseBodyBytes += chunk.length));
       upstream.pipe(response as NodeJS.WritableStream, { end: false });
     });
     upstream.once('trailers', (raw: IncomingHttpHeaders) => {
+      if (settled) return;
       trailers = trailerValues(raw);
       if (trailers['grpc-status'] !== undefined) exchange.grpcStatus = trailers['grpc-status'];
     });
     upstream.once('end', () => {
-      if (!answered) return;
+      if (!answered || settled) return;
       if (Object.keys(trailers).length > 0) response.addTrailers(trailers);
       response.end();
     });
     upstream.once('close', () => {
-      response.off('close', onDownstreamClose);
       const code = upstream.rstCode;
+      if (settled) return;
       if (!answered) {
-        resolve({ result: 'reset', error: new Error(`the upstream stream closed before a response (code ${code ?? 'none'})`) });
-        return;
+        if (options.signal?.aborted) return settle({ result: 'timeout' });
+        return settle({ result: 'reset', error: new Error(`the upstream stream closed before a response (code ${code ?? 'none'})`) });
       }
-      if (code !== undefined && code !== constants.NGHTTP2_NO_ERROR && !response.writableFinished) {
-        exchange.flags = 'UC';
+      if (code !== undefined && code !== constants.NGHTTP2_NO_ERROR && !response.writableFinished && !options.discard) {
+        if (exchange.flags === '-') exchange.flags = 'UC';
         response.destroy();
       }
-      resolve({ result: 'answered' });
+      settle({ result: 'answered' });
     });
     upstream.on('error', () => undefined); // the close above reports it
   });

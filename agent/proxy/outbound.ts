@@ -42,7 +42,7 @@ export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Ha
       sourceWorkload(inputs), // who dialled, from its cgroup
       destination(inputs), // what that address is in the mesh
       // authorize(inputs): policy on (source, destination) goes here, before anything is dialled
-      chooseProtocol({ detectTimeoutMs }, (connection) => http.serve(connection, connection.http!.client)), // HTTP: per request from here on
+      chooseProtocol({ detectTimeoutMs, state: inputs.state }, (connection) => http.serve(connection, connection.http!.client)), // HTTP: per request from here on
       detectProtocol(), // TCP: watch for HTTP/1 anyway, for telemetry (a pod dialled by its IP)
       balance(), // the endpoints in the order to try
       connect(inputs), // direct to a pod of this node, else a CONNECT stream on the tunnel pool

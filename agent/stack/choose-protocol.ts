@@ -7,7 +7,7 @@
  * detect timeout is TCP. A pod dialled by its IP stays L4 (routes never
  * apply to it; the observer still reports its HTTP/1 requests).
  */
-import { portProtocol } from '../../model/port-protocol.js';
+import type { ProxyState } from '../state/proxy-state.js';
 import { sniffProtocol } from '../http/sniff-protocol.js';
 import type { OutboundConnection } from './connection.js';
 import { filled, type Handler, type Layer } from './stack.js';
@@ -15,8 +15,8 @@ import { filled, type Handler, type Layer } from './stack.js';
 export interface ChooseProtocolInputs {
   /** how long an undeclared port waits for the client's first bytes */
   detectTimeoutMs: number;
-  /** whether a GRPCRoute attaches to this Service port (which makes it gRPC) */
-  grpcRouteParent?(namespace: string, name: string, port: number): boolean;
+  /** each Service port's protocol */
+  state: ProxyState;
 }
 
 export function chooseProtocol(inputs: ChooseProtocolInputs, terminate: Handler<OutboundConnection>): Layer<OutboundConnection> {
@@ -24,7 +24,7 @@ export function chooseProtocol(inputs: ChooseProtocolInputs, terminate: Handler<
     const destination = filled(connection.destination, 'destination');
     if (destination.kind !== 'service') return next(connection);
     const { service, port } = destination;
-    const declared = portProtocol(port, inputs.grpcRouteParent?.(service.namespace, service.name, port.port) ?? false);
+    const declared = inputs.state.portProtocol(service, port);
     if (declared === 'tcp') return next(connection);
     // HTTP declared: the client speaks first, so waiting is free; undeclared: bounded, then TCP.
     const sniffed = await sniffProtocol(connection.socket, declared === 'detect' ? inputs.detectTimeoutMs : undefined);

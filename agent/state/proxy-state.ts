@@ -3,7 +3,9 @@
  * to which workload. Readers take the current snapshot; `update` is called
  * only by the agent's updater, so a connection never sees half a config.
  */
-import type { MeshConfig, Workload } from '../../model/types.js';
+import { servicePortProtocol, type PortProtocol } from '../../model/port-protocol.js';
+import type { GrpcRoute, MeshConfig, Service, ServicePort, Workload } from '../../model/types.js';
+import { RouteTable } from '../http/route-table.js';
 import type { Destination } from './destination.js';
 import { ServiceIndex } from './service-index.js';
 
@@ -12,6 +14,10 @@ interface Snapshot {
   services: ServiceIndex;
   workloadsByIp: Map<string, Workload>;
   localByCgroupId: Map<bigint, Workload>;
+  routes: RouteTable;
+  grpcRoutes: readonly GrpcRoute[];
+  /** port protocols as connections ask for them: one scan of the GRPCRoutes per port and config */
+  protocols: Map<string, PortProtocol>;
 }
 
 export class ProxyState {
@@ -20,6 +26,9 @@ export class ProxyState {
     services: new ServiceIndex([], []),
     workloadsByIp: new Map(),
     localByCgroupId: new Map(),
+    routes: RouteTable.EMPTY,
+    grpcRoutes: [],
+    protocols: new Map(),
   };
 
   update(config: MeshConfig, localByCgroupId: Map<bigint, Workload>): void {
@@ -28,11 +37,36 @@ export class ProxyState {
       services: new ServiceIndex(config.services, config.workloads),
       workloadsByIp: new Map(config.workloads.map((workload) => [workload.ip, workload])),
       localByCgroupId: new Map(localByCgroupId),
+      routes: RouteTable.compile(config),
+      grpcRoutes: config.grpcRoutes,
+      protocols: new Map(),
     };
   }
 
   get version(): number {
     return this.#snapshot.version;
+  }
+
+  /** HTTPRoutes and GRPCRoutes, compiled per Service port and caller namespace. */
+  get routes(): RouteTable {
+    return this.#snapshot.routes;
+  }
+
+  /** What a Service port carries (model/port-protocol.ts), a GRPCRoute attached to it counting as a declaration. */
+  portProtocol(service: Service, port: ServicePort): PortProtocol {
+    const { protocols, grpcRoutes } = this.#snapshot;
+    const key = `${service.namespace}/${service.name}:${port.port}`;
+    let protocol = protocols.get(key);
+    if (protocol === undefined) {
+      protocol = servicePortProtocol(service, port, grpcRoutes);
+      protocols.set(key, protocol);
+    }
+    return protocol;
+  }
+
+  /** A Service port by name, with its endpoints: where a route's backendRef sends. */
+  servicePort(namespace: string, name: string, port: number) {
+    return this.#snapshot.services.byName(namespace, name, port);
   }
 
   /** The workload a connection came from, by the cgroup its process is in. */

@@ -2,22 +2,35 @@ import type { Service, ServicePort, Workload } from '../../model/types.js';
 import type { Endpoint } from './destination.js';
 import { serviceSelects } from '../../model/service-selects.js';
 
+export interface ServicePortEndpoints {
+  service: Service;
+  port: ServicePort;
+  endpoints: Endpoint[];
+}
+
 /** Services by VIP and port, each with its endpoints resolved once per config. */
 export class ServiceIndex {
-  readonly #byVip = new Map<string, { service: Service; port: ServicePort; endpoints: Endpoint[] }>();
+  readonly #byVip = new Map<string, ServicePortEndpoints>();
+  readonly #byName = new Map<string, ServicePortEndpoints>();
 
   constructor(services: Service[], workloads: Workload[]) {
     for (const service of services) {
       const members = workloads.filter((workload) => serviceSelects(service, workload));
       for (const port of service.ports) {
         const endpoints = members.map((workload) => ({ workload, ip: workload.ip, port: port.targetPort }));
-        this.#byVip.set(`${service.clusterIP}:${port.port}`, { service, port, endpoints });
+        const entry = { service, port, endpoints };
+        this.#byVip.set(`${service.clusterIP}:${port.port}`, entry);
+        this.#byName.set(`${service.namespace}/${service.name}:${port.port}`, entry);
       }
     }
   }
 
   byVip(ip: string, port: number) {
     return this.#byVip.get(`${ip}:${port}`);
+  }
+
+  byName(namespace: string, name: string, port: number): ServicePortEndpoints | undefined {
+    return this.#byName.get(`${namespace}/${name}:${port}`);
   }
 
   *vips(): Generator<{ ip: string; port: number }> {

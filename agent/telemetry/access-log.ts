@@ -13,7 +13,9 @@ import { parseTraceparent, summarizeBaggage } from '../proxy/trace-context.js';
 import type { Connection } from '../stack/connection.js';
 import { filled } from '../stack/stack.js';
 import { channels, type ConnectionRefused, type HttpRequest, type TelemetryScope } from './events.js';
-import type { ConnectionLabels } from './labels.js';
+import { exchangeLabels, type ConnectionLabels } from './labels.js';
+import type { HttpExchange } from '../http/exchange.js';
+import { authorityOf } from '../http/request-view.js';
 import { all, on, type Unsubscribe } from './subscription.js';
 
 export interface AccessLogSinks {
@@ -31,6 +33,9 @@ export function subscribeAccessLog(scope: TelemetryScope, labels: ConnectionLabe
     }),
     on(channels.connectionRefused, scope, (message) => {
       if (accessLog.admits(true)) refused(message, sinks);
+    }),
+    on(channels.httpExchange, scope, ({ exchange }) => {
+      if (accessLog.admits(requestFailed(exchange.status ?? 0, exchange.flags))) terminatedRequest(exchange, labels.trustDomain, sinks.outbound);
     }),
     on(channels.httpRequest, scope, (message) => {
       if (accessLog.admits(requestFailed(message.request.status, message.request.flags))) request(message, labels, sinks.outbound);
@@ -62,6 +67,35 @@ function refused(message: ConnectionRefused, sinks: AccessLogSinks): void {
     const src = { principal: spiffeId(peer.identity), addr: peer.address, session: peer.sessionId };
     sinks.inbound.warn({ reason: error.reason, status: error.status, src, dst: { addr: authority }, detail: error.message, ...trace }, 'inbound connection refused');
   }
+}
+
+/** A request the proxy terminated: what was asked, where it went (route, rule, backend, endpoint) and how it ended. */
+function terminatedRequest(exchange: HttpExchange, trustDomain: string, log: Logger): void {
+  const { src, dst } = exchangeLabels(exchange, trustDomain);
+  const { request } = exchange;
+  const trace = parseTraceparent(request.headers['traceparent']?.[0]);
+  log.info(
+    {
+      protocol: exchange.protocol === 'http2' ? 'HTTP/2' : 'HTTP/1.1',
+      method: request.method,
+      authority: authorityOf(request),
+      path: request.path,
+      status: exchange.status,
+      ...(exchange.grpcStatus !== undefined ? { grpcStatus: exchange.grpcStatus } : {}),
+      flags: exchange.flags,
+      ...(exchange.route ? { route: `${exchange.route.kind} ${exchange.route.namespace}/${exchange.route.name}`, rule: exchange.route.rule } : {}),
+      ...(exchange.attempts > 1 ? { attempts: exchange.attempts } : {}),
+      ...(exchange.tunnel ? { tunnel: exchange.tunnel } : {}),
+      durationMs: Math.round((exchange.durationMs ?? 0) * 1000) / 1000,
+      requestBytes: exchange.requestBodyBytes,
+      responseBytes: exchange.responseBodyBytes,
+      src,
+      dst,
+      ...(exchange.detail ? { detail: exchange.detail } : {}),
+      ...(trace ? { traceId: trace.traceId, parentId: trace.parentId, sampled: trace.sampled } : {}),
+    },
+    'request complete',
+  );
 }
 
 function request({ connection, request }: HttpRequest, labels: ConnectionLabels, log: Logger): void {

@@ -9,7 +9,7 @@ import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import type { OutboundConnection } from '../stack/connection.js';
 import { channels, type TelemetryScope } from './events.js';
 import type { HttpRecorder, IstioMetrics } from './istio-metrics.js';
-import type { ConnectionLabels } from './labels.js';
+import { exchangeLabels, type ConnectionLabels } from './labels.js';
 import { all, on, type Unsubscribe } from './subscription.js';
 
 export function subscribeIstioHttp(
@@ -27,6 +27,14 @@ export function subscribeIstioHttp(
         recorders.set(connection, record);
       }
       record(String(request.status), request.flags, request);
+    }),
+    on(channels.httpExchange, scope, ({ exchange }) => {
+      const { labels: tcp } = exchangeLabels(exchange, labels.trustDomain);
+      metrics.istio.httpExchange(tcp, String(exchange.status ?? 0), {
+        durationMs: exchange.durationMs ?? 0,
+        requestBodyBytes: exchange.requestBodyBytes,
+        responseBodyBytes: exchange.responseBodyBytes,
+      });
     }),
     on(channels.httpObserveError, scope, ({ connection, error, side }) => {
       metrics.proxy.httpObserveErrors.inc();

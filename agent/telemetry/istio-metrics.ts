@@ -134,6 +134,11 @@ export class IstioMetrics {
     };
   }
 
+  /** One terminated request (its labels are its own: each request may reach another backend). */
+  httpExchange(labels: TcpLabels, responseCode: string, sample: HttpRequestSample): void {
+    record(this.#httpSeries({ ...labels, response_code: responseCode }), sample);
+  }
+
   #httpSeries(labels: HttpLabels): HttpSeries {
     const admitted = this.#httpCap.admit(labels);
     return {

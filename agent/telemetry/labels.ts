@@ -19,6 +19,7 @@ import type { Connection, InboundConnection, OutboundConnection } from '../stack
 import { filled } from '../stack/stack.js';
 import type { Destination, Endpoint } from '../state/destination.js';
 import type { TcpLabels } from './istio-metrics.js';
+import type { HttpExchange } from '../http/exchange.js';
 
 export const defaultTrustDomain = 'cluster.local';
 
@@ -80,6 +81,43 @@ export function inboundTcpLabels(
   };
 }
 
+/**
+ * One terminated request's labels: the backend actually chosen (a route may
+ * send it to another Service than the one dialled) and the endpoint that
+ * answered; `unknown` where the proxy answered before choosing one (no
+ * route, no endpoint).
+ */
+export function exchangeLabels(exchange: HttpExchange, trustDomain: string): Described {
+  const source = filled(exchange.connection.source, 'source');
+  const { backend, endpoint } = exchange;
+  const principal = (workload: Workload) => spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
+  const service = backend?.service;
+  const labels: TcpLabels = {
+    reporter: 'source',
+    source_workload: workloadName(source),
+    source_workload_namespace: source.namespace,
+    source_principal: principal(source),
+    destination_workload: endpoint ? workloadName(endpoint.workload) : 'unknown',
+    destination_workload_namespace: endpoint ? endpoint.workload.namespace : 'unknown',
+    destination_principal: endpoint ? principal(endpoint.workload) : 'unknown',
+    destination_service: service ? `${service.name}.${service.namespace}.svc.cluster.local` : 'unknown',
+    destination_service_name: service?.name ?? 'unknown',
+    destination_service_namespace: service?.namespace ?? 'unknown',
+    request_protocol: exchange.grpc ? 'grpc' : 'http',
+    response_flags: exchange.flags,
+    connection_security_policy: exchange.tunnel ? 'mutual_tls' : 'unknown',
+  };
+  const { ip, port } = exchange.connection.peer;
+  return {
+    labels,
+    src: { workload: namespaced(source), principal: labels.source_principal, addr: `${ip}:${port}` },
+    dst: {
+      service: labels.destination_service,
+      ...(endpoint ? { workload: namespaced(endpoint.workload), principal: labels.destination_principal, addr: `${endpoint.ip}:${endpoint.port}` } : {}),
+    },
+  };
+}
+
 /** A connected connection as telemetry names it: its labels, and its two ends as its log lines name them. */
 export interface Described {
   labels: TcpLabels;
@@ -93,7 +131,7 @@ const namespaced = (workload: Workload) => `${workload.namespace}/${workload.nam
 export class ConnectionLabels {
   readonly #described = new WeakMap<Connection, Described>();
 
-  constructor(private readonly trustDomain: string) {}
+  constructor(readonly trustDomain: string) {}
 
   of(connection: Connection): Described {
     let described = this.#described.get(connection);

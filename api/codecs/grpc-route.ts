@@ -28,6 +28,7 @@ export function grpcRouteToProto(route: GrpcRoute): GrpcRouteProto {
   return {
     name: route.name,
     namespace: route.namespace,
+    ...optional('creationTimestamp', route.creationTimestamp),
     parentRefs: route.parentRefs.map(parentRefToProto),
     hostnames: [...route.hostnames],
     rules: route.rules.map((rule) => ({

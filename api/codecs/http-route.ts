@@ -95,6 +95,7 @@ export function httpRouteToProto(route: HttpRoute): HttpRouteProto {
   return {
     name: route.name,
     namespace: route.namespace,
+    ...optional('creationTimestamp', route.creationTimestamp),
     parentRefs: route.parentRefs.map(parentRefToProto),
     hostnames: [...route.hostnames],
     rules: route.rules.map((rule) => ({
@@ -112,13 +113,24 @@ export function httpRouteToProto(route: HttpRoute): HttpRouteProto {
   };
 }
 
+/** The proxy replaces the prefix a PathPrefix match matched: with no such match there is nothing to replace. */
+function checkPrefixReplacement(rule: HttpRoute['rules'][number], at: string): void {
+  const replaces = rule.filters.some((filter) => {
+    const modifier = filter.type === 'URLRewrite' ? filter.urlRewrite.path : filter.type === 'RequestRedirect' ? filter.requestRedirect.path : undefined;
+    return modifier?.type === 'ReplacePrefixMatch';
+  });
+  if (replaces && (rule.matches.length !== 1 || rule.matches[0]?.path.type !== 'PathPrefix')) {
+    fail(`${at}.matches`, 'a ReplacePrefixMatch filter needs exactly one match, of path type PathPrefix');
+  }
+}
+
 export function httpRouteFromProto(body: HttpRoute__Output, source: SourceRef = WIRE_SOURCE): HttpRoute {
   return {
     ...routeHead(body),
     rules: body.rules.map((rule, ruleIndex) => {
       const at = `rules[${ruleIndex}]`;
       if (rule.matches.length === 0) fail(`${at}.matches`, 'must not be empty (a rule without matches is sent as PathPrefix "/")');
-      return {
+      const decoded = {
         matches: rule.matches.map((match, index) => {
           const field = `${at}.matches[${index}]`;
           const path = check.present(match.path, `${field}.path`);
@@ -135,6 +147,8 @@ export function httpRouteFromProto(body: HttpRoute__Output, source: SourceRef = 
         ...timeoutsFromProto(rule.timeouts, `${at}.timeouts`),
         ...retryFromProto(rule.retry, `${at}.retry`, [400, 599]),
       };
+      checkPrefixReplacement(decoded, at);
+      return decoded;
     }),
     source,
   };

@@ -61,6 +61,16 @@ describe('policy codec', () => {
     });
   }
 
+  it('carries a route\'s creationTimestamp, the age that breaks precedence ties, and leaves it out when there is none', () => {
+    const [http] = config.httpRoutes;
+    const [grpc] = config.grpcRoutes;
+    assert.ok(http && grpc);
+    const created = '2025-03-01T12:00:00Z';
+    assert.deepStrictEqual(httpRouteFromProto(wire('HttpRoute', httpRouteToProto({ ...http, creationTimestamp: created }))), withoutSource({ ...http, creationTimestamp: created }));
+    assert.deepStrictEqual(grpcRouteFromProto(wire('GrpcRoute', grpcRouteToProto({ ...grpc, creationTimestamp: created }))), withoutSource({ ...grpc, creationTimestamp: created }));
+    assert.equal('creationTimestamp' in httpRouteFromProto(wire('HttpRoute', httpRouteToProto(http))), false);
+  });
+
   it('encodes deterministically: equal objects give equal bytes', () => {
     const type = root.lookupType('weft.v1.AuthorizationPolicy');
     const [policy] = config.authorizationPolicies;
@@ -101,6 +111,12 @@ describe('policy codec', () => {
     const noMatches = structuredClone(http);
     noMatches.rules[0]!.matches = [];
     assert.throws(() => httpRouteFromProto(noMatches), /rules\[0\]\.matches: must not be empty/);
+    const badTimestamp = { ...structuredClone(http), creationTimestamp: 'yesterday' };
+    assert.throws(() => httpRouteFromProto(badTimestamp), /^Error: creationTimestamp: "yesterday" is not an RFC 3339 date-time/);
+    // rules[4] rewrites with ReplacePrefixMatch: it needs the PathPrefix match whose prefix it replaces.
+    const exactThenReplace = structuredClone(http);
+    exactThenReplace.rules[4]!.matches[0]!.path!.type = 'EXACT';
+    assert.throws(() => httpRouteFromProto(exactThenReplace), /rules\[4\]\.matches: a ReplacePrefixMatch filter needs exactly one match, of path type PathPrefix/);
 
     const authz = wire<Parameters<typeof authorizationPolicyFromProto>[0]>('AuthorizationPolicy', authorizationPolicyToProto(policy));
     const badCidr = structuredClone(authz);

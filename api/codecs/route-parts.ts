@@ -167,10 +167,11 @@ export function commonFilterFromProto(filter: CommonFilterOutput, field: string)
   }
 }
 
-export function routeHead(route: { name: string; namespace: string; parentRefs: RouteParentRef__Output[]; hostnames: string[] }) {
+export function routeHead(route: { name: string; namespace: string; creationTimestamp?: string; parentRefs: RouteParentRef__Output[]; hostnames: string[] }) {
   return {
     name: check.dnsSubdomain(route.name, 'name'),
     namespace: check.dnsLabel(route.namespace, 'namespace'),
+    ...optional('creationTimestamp', route.creationTimestamp === undefined ? undefined : check.creationTimestamp(route.creationTimestamp, 'creationTimestamp')),
     parentRefs: route.parentRefs.map((ref, index) => parentRefFromProto(ref, `parentRefs[${index}]`)),
     hostnames: route.hostnames.map((hostname, index) => check.nonEmpty(hostname, `hostnames[${index}]`)),
   };

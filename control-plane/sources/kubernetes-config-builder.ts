@@ -10,9 +10,11 @@
  * cached by that text: a rebuild re-parses only the objects that changed.
  * Lines in issues would point into that text, so they are dropped, and
  * manifest paths are rewritten to the API object's (spec.ip -> status.podIP).
+ * Routes keep their API object's creationTimestamp (kubernetes-route-age.ts).
  */
 import { buildMeshConfig, type ConfigIssue, type LoadResult, type ManifestObject, parseManifestText } from '../manifests/index.js';
 import { type MappedObject, SOURCE_PREFIX } from './kubernetes-mapped-object.js';
+import { withRouteAges } from './kubernetes-route-age.js';
 
 interface Parsed {
   text: string;
@@ -56,6 +58,7 @@ export class KubernetesConfigBuilder {
     for (const file of this.#parsed.keys()) if (!current.has(file)) this.#parsed.delete(file);
 
     const built = buildMeshConfig(objects);
+    const config = withRouteAges(built.config, new Map(ordered.map((object) => [object.file, object.created])));
     const toApi = (issue: ConfigIssue): ConfigIssue => {
       if (!issue.file.startsWith(SOURCE_PREFIX)) return issue;
       const { line: _line, ...rest } = issue;
@@ -65,6 +68,6 @@ export class KubernetesConfigBuilder {
     const all = [...issues, ...built.issues].map(toApi);
     // By object, then as found; sort() is stable.
     all.sort((a, b) => compare(a.file, b.file));
-    return { config: built.config, issues: all };
+    return { config, issues: all };
   }
 }

@@ -1,7 +1,7 @@
 /** API objects -> manifests -> the model: what is left out, who is meshed, and how issues name API fields. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { node, pod, service } from '../../test/kube-standin/fixtures.js';
+import { customResource, node, pod, service } from '../../test/kube-standin/fixtures.js';
 import { formatIssue } from '../manifests/index.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { isSkipped, type MappedObject, type MappingResult } from './kubernetes-mapped-object.js';
@@ -155,6 +155,19 @@ describe('KubernetesConfigBuilder', () => {
     assert.equal(issues[0]?.file, 'kubernetes:Pod/shop/a-new');
     assert.equal(issues[0]?.path, 'status.podIP');
     assert.match(issues[0]?.message ?? '', /already used by Workload shop\/b-old \(kubernetes:Pod\/shop\/b-old \[doc 0\]\)/);
+  });
+
+  it("gives each route its API object's creationTimestamp, the age that breaks precedence ties", () => {
+    const web = service({ name: 'web', namespace: 'shop', clusterIP: '10.96.0.5', selector: { app: 'web' }, ports: [{ port: 80 }] });
+    const parentRefs = [{ group: '', kind: 'Service', name: 'web', port: 80 }];
+    const older = customResource('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'older', { parentRefs }) as unknown as { metadata: { creationTimestamp: string } };
+    older.metadata.creationTimestamp = '2024-06-01T10:00:00Z';
+    const grpc = customResource('gateway.networking.k8s.io/v1', 'GRPCRoute', 'shop', 'rpc', { parentRefs });
+    const unstamped = customResource('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'unstamped', { parentRefs }) as unknown as { metadata: Record<string, unknown> };
+    delete unstamped.metadata.creationTimestamp;
+    const { config } = build([web, older, grpc, unstamped]);
+    assert.deepEqual(config.httpRoutes.map((route) => [route.name, route.creationTimestamp]), [['unstamped', undefined], ['older', '2024-06-01T10:00:00Z']]);
+    assert.deepEqual(config.grpcRoutes.map((route) => route.creationTimestamp), ['2025-01-01T00:00:00Z']);
   });
 
   it('reuses the parse of an unchanged object and drops the ones that went', () => {

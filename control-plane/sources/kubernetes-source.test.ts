@@ -27,12 +27,16 @@ import { KubernetesSource, type KubernetesSourceOptions } from './kubernetes-sou
 const log = logger('kubernetes-source-test');
 if (!process.env.WEFT_LOG_LEVEL) log.level = 'silent'; // the retries after planted failures are expected
 
-/** The config without `source` fields (they say which file or API object), each list sorted. */
+/**
+ * The config without `source` fields (they say which file or API object) and without routes'
+ * `creationTimestamp` (only the API server stamps one), each list sorted.
+ */
 function comparable(config: MeshConfig): Record<string, unknown[]> {
+  const sourceOnly = new Set(['source', 'creationTimestamp']);
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'source').map(([key, field]) => [key, strip(field)]));
+    return Object.fromEntries(Object.entries(value).filter(([key]) => !sourceOnly.has(key)).map(([key, field]) => [key, strip(field)]));
   };
   return Object.fromEntries(
     Object.entries(config).map(([key, list]) => [key, (strip(list) as unknown[]).map((item) => JSON.stringify(item)).sort().map((item) => JSON.parse(item) as unknown)]),
@@ -72,6 +76,8 @@ describe('KubernetesSource: the same cluster as a manifest directory', () => {
       const fromApi = source.current();
       assert.deepEqual(withoutEnforcementNotices(fromApi.issues, notices).map(formatIssue), []);
       assert.deepEqual(comparable(fromApi.config), comparable(fromFiles.config));
+      assert.ok([...fromApi.config.httpRoutes, ...fromApi.config.grpcRoutes].every((route) => route.creationTimestamp !== undefined), 'API objects have an age');
+      assert.ok([...fromFiles.config.httpRoutes, ...fromFiles.config.grpcRoutes].every((route) => route.creationTimestamp === undefined), 'files have none');
       // Not vacuous: every kind is there, and what a cluster has but the mesh cannot use is not.
       // Nodes are the exception: no source has them; the control plane adds those its agents connect from.
       for (const [key, list] of Object.entries(fromApi.config)) {

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { installRoot } from '../../core/paths.js';
 import * as configCacheErrors from '../../agent/config-cache/config-cache-errors.js';
+import * as routeErrors from '../../agent/http/route-errors.js';
 import * as identityErrors from '../../agent/identity/identity-errors.js';
 import * as proxyErrors from '../../agent/proxy/proxy-errors.js';
 import * as tunnelErrors from '../../agent/proxy/tunnel-errors.js';
@@ -45,6 +46,7 @@ test('the domain error classes have their own stable codes', () => {
     new systemErrors.PrivilegeError('x'),
     new systemErrors.PortInUseError(15020, 'x', undefined),
     new proxyErrors.ConnectionRefusedError('unknown_destination', 'x'),
+    new routeErrors.PrefixNotMatchedError('x'),
     new tunnelErrors.PeerIdentityError('x'),
     new tunnelErrors.TunnelConnectError('x', 'x'),
     new tunnelErrors.TunnelRefusedError('x', 403, 'x'),
@@ -60,7 +62,7 @@ test('the domain error classes have their own stable codes', () => {
     new bpfErrors.BpfError({ message: 'x' }),
     new bpfErrors.NativeAddonMissingError('/x.node', new Error('x')),
   ];
-  const modules = [caErrors, configCacheErrors, identityErrors, systemErrors, proxyErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
+  const modules = [caErrors, configCacheErrors, identityErrors, systemErrors, proxyErrors, routeErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
   const exported = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === 'function' && value.prototype instanceof WeftError);
   assert.equal(samples.length, exported.length, 'a new error class needs a sample here');
   const codes = samples.map((error) => error.code);

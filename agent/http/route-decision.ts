@@ -1,0 +1,82 @@
+/**
+ * What a request's route says to do, from the route table's hit: answer it
+ * here (a redirect; no route: 404 / UNIMPLEMENTED; a backendRef that does
+ * not resolve: 500), or send it to one backend, picked by weight, with the
+ * request filters already applied to the view (header modifiers, URL
+ * rewrite) and the response filters, mirrors, timeouts and retry policy
+ * kept for the way back. Filters apply in the order written.
+ */
+import type { HeaderModifier, RequestMirror, RouteRetry, RouteTimeouts } from '../../model/route-types.js';
+import type { ProxyState } from '../state/proxy-state.js';
+import { pickBackend } from './backend-pick.js';
+import type { Backend, HttpExchange, RouteUse } from './exchange.js';
+import { modifyRequestHeaders } from './header-modifier.js';
+import type { LocalReply } from './local-reply.js';
+import { rewriteRequestTarget } from './path-rewrite.js';
+import { redirectLocation } from './redirect-location.js';
+import { authorityOf } from './request-view.js';
+import type { RouteLookup } from './route-lookup.js';
+
+export interface Forward {
+  kind: 'forward';
+  backend: Backend;
+  route?: RouteUse;
+  responseHeaders: HeaderModifier[];
+  mirrors: RequestMirror[];
+  timeouts?: RouteTimeouts;
+  retry?: RouteRetry;
+}
+
+export type RouteDecision = Forward | { kind: 'reply'; route?: RouteUse; reply: LocalReply };
+
+export function decideRoute(exchange: HttpExchange, lookup: RouteLookup | undefined, dialled: Backend, state: ProxyState): RouteDecision {
+  if (lookup === undefined) return { kind: 'forward', backend: dialled, responseHeaders: [], mirrors: [] };
+  if (lookup.outcome === 'no-route') {
+    return { kind: 'reply', reply: { status: 404, flags: 'NR', message: `no ${lookup.kind} rule of ${dialled.service.namespace}/${dialled.service.name}:${dialled.port.port} matches this request` } };
+  }
+  const route: RouteUse = { kind: lookup.kind, namespace: lookup.route.namespace, name: lookup.route.name, rule: lookup.ruleIndex };
+  const matchedPrefix = lookup.kind === 'HTTPRoute' ? lookup.matchedPrefix : undefined;
+  const responseHeaders: HeaderModifier[] = [];
+  const mirrors: RequestMirror[] = [];
+  const view = exchange.request;
+  const headers = view.headers as Record<string, readonly string[] | undefined>;
+  for (const filter of lookup.rule.filters) {
+    switch (filter.type) {
+      case 'RequestHeaderModifier':
+        modifyRequestHeaders(headers, filter.requestHeaderModifier);
+        break;
+      case 'ResponseHeaderModifier':
+        responseHeaders.push(filter.responseHeaderModifier);
+        break;
+      case 'RequestMirror':
+        mirrors.push(filter.requestMirror);
+        break;
+      case 'RequestRedirect': {
+        const { statusCode, location } = redirectLocation(
+          { scheme: 'http', host: authorityOf(view), port: dialled.port.port, path: view.path, query: view.query },
+          filter.requestRedirect,
+          matchedPrefix,
+        );
+        return { kind: 'reply', route, reply: { status: statusCode, flags: '-', message: `redirected to ${location}`, headers: { location } } };
+      }
+      case 'URLRewrite': {
+        const { hostname, path } = filter.urlRewrite;
+        if (hostname !== undefined) headers['host'] = [hostname];
+        if (path) {
+          const target = rewriteRequestTarget(view, path, matchedPrefix);
+          const question = target.indexOf('?');
+          view.path = question >= 0 ? target.slice(0, question) : target;
+        }
+        break;
+      }
+    }
+  }
+  const ref = pickBackend(lookup.rule.backendRefs);
+  if (!ref) return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `${route.kind} ${route.namespace}/${route.name} rule ${route.rule} has no backend to send to` } };
+  const backend = state.servicePort(ref.namespace, ref.name, ref.port);
+  if (!backend) {
+    return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `backendRef ${ref.namespace}/${ref.name}:${ref.port} of ${route.kind} ${route.namespace}/${route.name} does not resolve to a Service port` } };
+  }
+  const { timeouts, retry } = lookup.rule;
+  return { kind: 'forward', backend, route, responseHeaders, mirrors, ...(timeouts ? { timeouts } : {}), ...(retry ? { retry } : {}) };
+}
