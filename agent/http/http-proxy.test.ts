@@ -25,6 +25,12 @@ function podServer(): { onBackend(socket: Socket): void; connections: () => numb
     response.end(body);
   };
   const h1 = createHttpServer(answer);
+  // A WebSocket-like upgrade: 101, then every byte echoed back upper-cased.
+  h1.on('upgrade', (request: IncomingMessage, socket: Socket) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${request.headers.upgrade}\r\nConnection: Upgrade\r\nX-Seen-Path: ${request.url}\r\n\r\n`);
+    socket.on('data', (chunk: Buffer) => socket.write(chunk.toString().toUpperCase()));
+    socket.on('end', () => socket.end());
+  });
   const h2 = createHttp2Server({}, answer);
   return {
     connections: () => connections,
@@ -83,6 +89,23 @@ for (const { servicePort, upstreamH2 } of [
       agent.destroy();
       assert.equal(dials, 1, 'one client connection');
       assert.equal(pod.connections() - before, 1, 'one upstream connection to the pod, reused');
+    });
+
+    test('an upgrade (WebSocket) is passed through: 101 from the pod, then bytes both ways', async () => {
+      const socket = await bed.dial();
+      const request = httpRequest({ createConnection: () => socket, host: 'reviews.shop', path: '/ws?room=1', headers: { connection: 'Upgrade', upgrade: 'websocket' } });
+      const [response, upgraded] = await new Promise<[IncomingMessage, Socket]>((resolve, reject) => {
+        request.once('upgrade', (res: IncomingMessage, upgradedSocket: Socket) => resolve([res, upgradedSocket]));
+        request.once('response', (res) => reject(new Error(`answered ${res.statusCode} instead of 101`)));
+        request.once('error', reject);
+        request.end();
+      });
+      assert.equal(response.statusCode, 101);
+      assert.equal(response.headers['x-seen-path'], '/ws?room=1');
+      upgraded.write('hello through the mesh');
+      const echoed = await new Promise<string>((resolve) => upgraded.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      assert.equal(echoed, 'HELLO THROUGH THE MESH');
+      upgraded.end();
     });
 
     test(`h2c with prior knowledge: streams answered${upstreamH2 ? ' with their trailers, over HTTP/2 to the pod' : ', over HTTP/1.1 to the pod'}`, async () => {

@@ -4,7 +4,8 @@
  * listener hands them each client socket whose first bytes said HTTP. They
  * give keep-alive, pipelining (answered in order), chunked bodies,
  * `Expect: 100-continue` (answered by the proxy, as Envoy does) and h2
- * streams with trailers; every request goes down the request path.
+ * streams with trailers; every request goes down the request path, and an
+ * upgrade (WebSocket) is routed, then passed through (upgrade.ts).
  */
 import { createServer as createHttp1Server, type IncomingMessage, type Server as Http1Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
@@ -27,6 +28,11 @@ export class HttpTermination {
     this.#http1 = createHttp1Server({ keepAliveTimeout: keepAliveTimeoutMs, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
       this.#onHttp1(request, response),
     );
+    this.#http1.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      const connection = this.#connections.get(socket);
+      if (!connection) return void socket.destroy();
+      path.upgrade(connection, request, socket, head).catch(() => socket.destroy());
+    });
     this.#http2 = createHttp2Server({}, (request, response) => this.#onHttp2(request, response));
     this.#http2.on('session', (session: Http2Session) => {
       if (this.#handing) this.#connections.set(session, this.#handing);

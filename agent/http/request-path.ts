@@ -15,6 +15,9 @@ import { channels } from '../telemetry/events.js';
 import { nextExchangeId, type Backend, type DownstreamRequest, type DownstreamResponse, type HttpExchange } from './exchange.js';
 import { sendLocalReply } from './local-reply.js';
 import { requestView } from './request-view.js';
+import { proxyUpgrade, replyOnUpgrade } from './upgrade.js';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { sendUpstream, type AttemptOutcome } from './send-upstream.js';
 import { decideRoute, type Forward } from './route-decision.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -100,7 +103,7 @@ export class RequestPath {
     const source = filled(exchange.connection.source, 'source');
     const { state } = this.inputs;
     const lookup = state.routes.lookup(dialled.service, dialled.port.port, source.namespace, exchange.request);
-    const decision = decideRoute(exchange, lookup, dialled, state);
+    const decision = decideRoute(exchange.request, lookup, dialled, state);
     if (decision.route) exchange.route = decision.route;
     if (decision.kind === 'reply') {
       exchange.backend = dialled;
@@ -185,6 +188,21 @@ export class RequestPath {
       discard: true,
       signal: AbortSignal.timeout(mirrorTimeoutMs),
     });
+  }
+
+  /** An HTTP/1.1 upgrade (WebSocket): routed as any request, then the bytes are joined (upgrade.ts). */
+  async upgrade(connection: OutboundConnection, request: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    const dialled = this.#dialledBackend(connection);
+    const source = filled(connection.source, 'source');
+    const { state } = this.inputs;
+    const view = requestView(request);
+    const decision = decideRoute(view, state.routes.lookup(dialled.service, dialled.port.port, source.namespace, view), dialled, state);
+    if (decision.kind === 'reply') return replyOnUpgrade(client, decision.reply);
+    const { backend } = decision;
+    if (backend.endpoints.length === 0) return replyOnUpgrade(client, { status: 503, flags: 'UH', message: 'no healthy upstream' });
+    const endpoint = this.#balancer.order(serviceKey(backend.service, backend.port), backend.endpoints)[0]!;
+    const outcome = await proxyUpgrade(this.inputs, source, endpoint, request, view, client, head);
+    if (outcome.error) this.inputs.log.debug({ err: outcome.error, status: outcome.status, endpoint: `${endpoint.ip}:${endpoint.port}` }, 'upgraded connection ended with an error');
   }
 
   #dialledBackend(connection: OutboundConnection): Backend {

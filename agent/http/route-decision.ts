@@ -9,12 +9,12 @@
 import type { HeaderModifier, RequestMirror, RouteRetry, RouteTimeouts } from '../../model/route-types.js';
 import type { ProxyState } from '../state/proxy-state.js';
 import { pickBackend } from './backend-pick.js';
-import type { Backend, HttpExchange, RouteUse } from './exchange.js';
+import type { Backend, RouteUse } from './exchange.js';
 import { modifyRequestHeaders } from './header-modifier.js';
 import type { LocalReply } from './local-reply.js';
 import { rewriteRequestTarget } from './path-rewrite.js';
 import { redirectLocation } from './redirect-location.js';
-import { authorityOf } from './request-view.js';
+import { authorityOf, type RequestView } from './request-view.js';
 import type { RouteLookup } from './route-lookup.js';
 
 export interface Forward {
@@ -29,7 +29,8 @@ export interface Forward {
 
 export type RouteDecision = Forward | { kind: 'reply'; route?: RouteUse; reply: LocalReply };
 
-export function decideRoute(exchange: HttpExchange, lookup: RouteLookup | undefined, dialled: Backend, state: ProxyState): RouteDecision {
+/** `view` is the request's normalised view; the request filters change it in place. */
+export function decideRoute(view: RequestView, lookup: RouteLookup | undefined, dialled: Backend, state: ProxyState): RouteDecision {
   if (lookup === undefined) return { kind: 'forward', backend: dialled, responseHeaders: [], mirrors: [] };
   if (lookup.outcome === 'no-route') {
     return { kind: 'reply', reply: { status: 404, flags: 'NR', message: `no ${lookup.kind} rule of ${dialled.service.namespace}/${dialled.service.name}:${dialled.port.port} matches this request` } };
@@ -38,7 +39,6 @@ export function decideRoute(exchange: HttpExchange, lookup: RouteLookup | undefi
   const matchedPrefix = lookup.kind === 'HTTPRoute' ? lookup.matchedPrefix : undefined;
   const responseHeaders: HeaderModifier[] = [];
   const mirrors: RequestMirror[] = [];
-  const view = exchange.request;
   const headers = view.headers as Record<string, readonly string[] | undefined>;
   for (const filter of lookup.rule.filters) {
     switch (filter.type) {
