@@ -4,7 +4,7 @@
  * and for every enrolment retry.
  */
 import type { Logger } from '../core/log.js';
-import { notEnforcedKinds, notEnforcedObjects } from '../model/not-enforced.js';
+import { notEnforcedObjects } from '../model/not-enforced.js';
 import type { MeshConfig } from '../model/types.js';
 import type { ConfigUpdate } from './config-feed/config-feed.js';
 import type { Datapath } from './datapath/datapath.js';
@@ -85,9 +85,8 @@ export class ConfigUpdater {
     if (said === this.#notEnforcedSaid) return;
     this.#notEnforcedSaid = said;
     if (objects.length === 0) return;
-    const kinds = [...new Set(objects.map((o) => o.kind))];
     this.inputs.log.warn(
-      { notEnforced: objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`), why: Object.fromEntries(kinds.map((k) => [k, notEnforcedKinds[k]])) },
+      { notEnforced: objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`), why: Object.fromEntries(objects.map((o) => [o.kind, o.why])) },
       'config holds objects this proxy accepts but does not enforce yet',
     );
   }

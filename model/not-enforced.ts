@@ -4,18 +4,20 @@
  * warns on each object of it, the agent logs it and `weft status` lists it. Remove a kind from
  * here in the change that enforces it.
  */
-import type { MeshConfig } from './types.js';
+import { routeOnlyOnTcpPorts, routeOnTcpReason } from './route-on-tcp.js';
+import type { GrpcRoute, HttpRoute, MeshConfig } from './types.js';
 
+/** Kinds not enforced at all; a route is not enforced where it attaches only to TCP ports (route-on-tcp.ts). */
 export const notEnforcedKinds = {
-  HTTPRoute: 'the proxy balances connections at L4 and does not apply HTTP routes (matches, splits, filters, timeouts, retries) yet',
-  GRPCRoute: 'the proxy balances connections at L4 and does not apply gRPC routes yet',
   AuthorizationPolicy: 'the proxy does not enforce authorization yet: connections are let through whatever the policy says',
 } as const;
 
 export type NotEnforcedKind = keyof typeof notEnforcedKinds;
 
 export interface NotEnforcedObject {
-  kind: NotEnforcedKind;
+  kind: NotEnforcedKind | 'HTTPRoute' | 'GRPCRoute';
+  /** why the proxy does not act on it */
+  why: string;
   namespace: string;
   name: string;
 }
@@ -25,11 +27,11 @@ export function isNotEnforcedKind(kind: string): kind is NotEnforcedKind {
 }
 
 export function notEnforcedObjects(config: MeshConfig): NotEnforcedObject[] {
-  const of = (kind: NotEnforcedKind, objects: ReadonlyArray<{ namespace: string; name: string }>) =>
-    objects.map(({ namespace, name }) => ({ kind, namespace, name }));
+  const onTcp = (route: HttpRoute | GrpcRoute) => routeOnlyOnTcpPorts(route, config.services, config.grpcRoutes).length > 0;
+  const said = (kind: NotEnforcedObject['kind'], why: string) => ({ namespace, name }: { namespace: string; name: string }) => ({ kind, namespace, name, why });
   return [
-    ...of('HTTPRoute', config.httpRoutes),
-    ...of('GRPCRoute', config.grpcRoutes),
-    ...of('AuthorizationPolicy', config.authorizationPolicies),
+    ...config.httpRoutes.filter(onTcp).map(said('HTTPRoute', routeOnTcpReason)),
+    ...config.grpcRoutes.filter(onTcp).map(said('GRPCRoute', routeOnTcpReason)),
+    ...config.authorizationPolicies.map(said('AuthorizationPolicy', notEnforcedKinds.AuthorizationPolicy)),
   ];
 }

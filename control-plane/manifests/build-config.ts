@@ -12,6 +12,7 @@ import type { ConfigIssue } from '../../model/issues.js';
 import { issueAt, type ManifestObject, objectLocation, objectName } from './manifest-object.js';
 import { policyScope } from '../../model/policy-types.js';
 import type { GrpcRoute, HttpRoute } from '../../model/route-types.js';
+import { routeOnlyOnTcpPorts, routeOnTcpReason } from '../../model/route-on-tcp.js';
 import { DEFAULT_NAMESPACE } from './schema/common.js';
 import type { AuthorizationPolicy, LoadResult, MeshConfig, MeshNamespace, PeerAuthentication, Service, Workload } from '../../model/types.js';
 
@@ -150,12 +151,20 @@ export function buildMeshConfig(objects: readonly ManifestObject[]): LoadResult 
   const acceptRoute = <R extends HttpRoute | GrpcRoute>(object: ObjectOf<'HTTPRoute'> | ObjectOf<'GRPCRoute'>, route: R, into: R[]) => {
     const problems = checkRouteReferences(object, route, servicesByName);
     issues.push(...problems);
-    if (problems.every((issue) => issue.severity !== 'error')) into.push(route);
+    if (problems.every((issue) => issue.severity !== 'error')) {
+      into.push(route);
+      routeObjects.set(route, object);
+    }
   };
+  const routeObjects = new Map<HttpRoute | GrpcRoute, ObjectOf<'HTTPRoute'> | ObjectOf<'GRPCRoute'>>();
   const httpRoutes: HttpRoute[] = [];
   for (const object of of('HTTPRoute')) if (accept(object)) acceptRoute(object, toHttpRoute(object), httpRoutes);
   const grpcRoutes: GrpcRoute[] = [];
   for (const object of of('GRPCRoute')) if (accept(object)) acceptRoute(object, toGrpcRoute(object), grpcRoutes);
+  for (const route of [...httpRoutes, ...grpcRoutes]) {
+    const tcpPorts = routeOnlyOnTcpPorts(route, services, grpcRoutes);
+    if (tcpPorts.length > 0) issues.push(issueAt(routeObjects.get(route)!, 'warning', ['spec', 'parentRefs'], `not applied: ${routeOnTcpReason} (attached to ${tcpPorts.join(', ')})`));
+  }
 
   const authorizationPolicies: AuthorizationPolicy[] = [];
   for (const object of of('AuthorizationPolicy')) if (accept(object)) authorizationPolicies.push(toAuthorizationPolicy(object));

@@ -215,10 +215,15 @@ export function checkRouteReferences(object: RouteObject, route: HttpRoute | Grp
     }
   });
 
-  const checkBackend = (ref: { name: string; namespace: string; port: number }, path: FieldPath, what: string) => {
-    const service = lookup(ref, path, what);
-    if (service && !service.ports.some((port) => port.port === ref.port)) {
-      issues.push(issueAt(object, 'error', [...path, 'port'], `Service ${ref.namespace}/${ref.name} has no port ${ref.port} (its ports: ${ports(service)})`));
+  // A backend that does not resolve is the Gateway API's ResolvedRefs=False, not a bad route: the route applies, and
+  // the requests it sends there are answered 500 (a reference with weight 0 is never picked, so it is harmless).
+  const checkBackend = (ref: { name: string; namespace: string; port: number; weight?: number }, path: FieldPath, what: string) => {
+    const service = services.get(`${ref.namespace}/${ref.name}`);
+    const consequence = ref.weight === 0 ? 'it has weight 0, so no request is sent to it' : `requests sent to it are answered 500`;
+    if (!service) {
+      issues.push(issueAt(object, 'warning', [...path, 'name'], `${what} Service ${ref.namespace}/${ref.name} does not exist: ${consequence}`));
+    } else if (!service.ports.some((port) => port.port === ref.port)) {
+      issues.push(issueAt(object, 'warning', [...path, 'port'], `Service ${ref.namespace}/${ref.name} has no port ${ref.port} (its ports: ${ports(service)}): ${consequence}`));
     }
   };
   route.rules.forEach((rule, ruleIndex) => {

@@ -146,9 +146,6 @@ describe('HTTPRoute and GRPCRoute', () => {
     [3, 'spec.parentRefs[0].name', 'name: ratings', /parent Service shop\/ratings does not exist/],
     [3, 'spec.parentRefs[1].port', 'port: 8080', /Service shop\/reviews has no port 8080 \(its ports: 9080, 9090\)/],
     [3, 'spec.parentRefs[2].sectionName', 'sectionName: admin', /has no port named admin \(its port names: http, grpc\)/],
-    [3, 'spec.rules[0].backendRefs[0].port', 'port: 9999', /Service shop\/reviews has no port 9999/],
-    [3, 'spec.rules[0].backendRefs[1].name', 'namespace: other', /backend Service other\/reviews does not exist/],
-    [3, 'spec.rules[0].filters[0].requestMirror.backendRef.name', 'name: shadow', /mirror Service shop\/shadow does not exist/],
     [4, 'spec.parentRefs[0].group', '{ name: reviews }', /group must be "" or "core" .*means a Gateway/],
     [4, 'spec.parentRefs[0].kind', '{ name: reviews }', /kind must be Service .*GAMMA/],
     [4, 'spec.rules[0].backendRefs[0].kind', 'kind: ConfigMap', /a backendRef must be a Service: kind must be Service \(got "ConfigMap"\)/],
@@ -170,6 +167,21 @@ describe('HTTPRoute and GRPCRoute', () => {
     [7, 'spec.rules[0].matches[2].method.service', 'shop.(', /is not a valid regular expression/],
     [8, 'spec.rules[0].retry.codes[0]', 'codes: [503]', /must be <= 16/],
   ];
+
+  // A backend that does not resolve is ResolvedRefs=False, not a broken route: a warning saying what its requests get.
+  const plantedWarnings: typeof planted = [
+    [3, 'spec.rules[0].backendRefs[0].port', 'port: 9999', /Service shop\/reviews has no port 9999 .*: requests sent to it are answered 500/],
+    [3, 'spec.rules[0].backendRefs[1].name', 'namespace: other', /backend Service other\/reviews does not exist: requests sent to it are answered 500/],
+    [3, 'spec.rules[0].filters[0].requestMirror.backendRef.name', 'name: shadow', /mirror Service shop\/shadow does not exist/],
+  ];
+  for (const [document, path, needle, message] of plantedWarnings) {
+    it(`warns [doc ${document}] ${path}`, () => {
+      const issue = issueAt(issues, document, path);
+      assert.equal(issue.severity, 'warning', formatIssue(issue));
+      assert.match(issue.message, message);
+      assert.equal(issue.line, lineInDocument(routes, document, needle), formatIssue(issue));
+    });
+  }
 
   for (const [document, path, needle, message] of planted) {
     it(`reports [doc ${document}] ${path}`, () => {

@@ -11,6 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { routeOnTcpReason } from '../../model/route-on-tcp.js';
 import { TestbedMesh, installRoot, type MeshPod } from '../../testbed/mesh.js';
 
 const echoVip = '10.96.0.10';
@@ -103,7 +104,7 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
     }
   });
 
-  test('an HTTPRoute the proxy does not enforce yet is said so: the agent logs it and weft status lists it, until it is removed', async () => {
+  test('an HTTPRoute attached only to a TCP port is said to be not enforced: the agent logs it and weft status lists it, until it is removed', async () => {
     const route = [
       'apiVersion: gateway.networking.k8s.io/v1',
       'kind: HTTPRoute',
@@ -124,7 +125,8 @@ describe('control plane: config streamed live to agents on two nodes', { timeout
         listed = (await agentStatus('node-1')).notEnforced.find((o: { name: string }) => o.name === 'echo-canary');
         if (!listed) await sleep(100);
       }
-      assert.deepEqual(listed, { kind: 'HTTPRoute', namespace: 'default', name: 'echo-canary' });
+      assert.deepEqual(listed, { kind: 'HTTPRoute', namespace: 'default', name: 'echo-canary', why: routeOnTcpReason });
+      assert.match(String(warned.why.HTTPRoute), /attaches only to TCP Service ports/);
     } finally {
       unlinkSync(file);
     }
