@@ -24,9 +24,15 @@ import type { HttpExchange } from '../http/exchange.js';
 export const defaultTrustDomain = 'cluster.local';
 
 /** Istio's workload label is the owner (Deployment), not the pod; the
- * `app` label stands for it so the label set stays bounded as pods churn. */
+ * `app` label stands for it so the label set stays bounded as pods churn,
+ * with the `version` label after it when there is one (`reviews-v1`: the
+ * Deployment name the app/version convention gives, which is what lets a
+ * canary's split show per workload). */
 export function workloadName(workload: Workload): string {
-  return workload.labels['app'] ?? workload.name;
+  const app = workload.labels['app'];
+  if (app === undefined) return workload.name;
+  const version = workload.labels['version'];
+  return version === undefined ? app : `${app}-${version}`;
 }
 
 export interface ConnectionContext {

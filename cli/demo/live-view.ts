@@ -35,7 +35,8 @@ export function viewNode(mesh: TestbedMesh): string {
 }
 
 export function topArguments(mesh: TestbedMesh, options: TopViewOptions): string[] {
-  const args = ['top', ...topAgents(mesh).flatMap((agent) => ['--agent', agent]), '--interval', `${options.intervalSeconds}s`];
+  // By workload: the reviews canary shows as reviews-v1 and reviews-v2 rows.
+  const args = ['top', ...topAgents(mesh).flatMap((agent) => ['--agent', agent]), '--interval', `${options.intervalSeconds}s`, '--by', 'workload'];
   return options.once ? [...args, '--once'] : [...args, '--duration', `${Math.max(1, Math.ceil(options.durationSeconds))}s`];
 }
 

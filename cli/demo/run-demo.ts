@@ -73,11 +73,15 @@ function startLoad(mesh: TestbedMesh, loadPod: Workload, config: MeshConfig, opt
 async function showFirstRequests(mesh: TestbedMesh, config: MeshConfig, caller: string, out: (line: string) => void): Promise<void> {
   const frontend = config.services.find((s) => s.name === 'frontend')!;
   const reviews = config.services.find((s) => s.name === 'reviews')!;
-  out(`A request from pod ${caller} to ${vipUrl(reviews)} (a VIP that exists only in eBPF maps):`);
-  for (let i = 0; i < 2; i++) out(`  ${await curlInPod(mesh, caller, vipUrl(reviews))}`);
+  const reviewsV1 = config.services.find((s) => s.name === 'reviews-v1')!;
+  out(`A request from pod ${caller} to ${vipUrl(reviewsV1)} (reviews-v1: a VIP that exists only in eBPF maps):`);
+  out(`  ${await curlInPod(mesh, caller, vipUrl(reviewsV1))}`);
   out('  connect4 rewrote the connect to the node proxy; the proxy found the caller by its cgroup,');
-  out('  picked a reviews endpoint round robin and connected from the node address (the "peer" the backend saw);');
-  out('  v2 runs on node-2: that request crossed over an mTLS HTTP/2 CONNECT tunnel presenting frontend\'s');
+  out('  saw an HTTP port, parsed the request and sent it from the node address (the "peer" the backend saw).');
+  out('');
+  out(`To ${vipUrl(reviews)} with x-canary: yes (the HTTPRoute sends those to reviews-v2, the rest 90/10 to v1/v2):`);
+  out(`  ${await curlInPod(mesh, caller, vipUrl(reviews), ['x-canary: yes'])}`);
+  out('  v2 runs on node-2: the request crossed over an mTLS HTTP/2 CONNECT tunnel presenting frontend\'s');
   out('  SPIFFE certificate, and node-2\'s proxy dialled the pod (see "inbound connection complete" in its log).');
   out('');
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -147,7 +151,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for (const line of tryItLines(mesh, config, caller.name)) out(line);
     out('');
 
-    const load = `${loadPod.name} (on ${loadPod.node}) calls frontend every ${options.intervalMs} ms; frontend calls reviews`;
+    const load = `${loadPod.name} (on ${loadPod.node}) calls frontend every ${options.intervalMs} ms; frontend calls reviews, split 90/10 to reviews-v1/-v2 per request`;
     if (options.once) {
       startLoad(mesh, loadPod, config, options, 3 * topIntervalSeconds + 5);
       out(`weft top over both agents, ${topIntervalSeconds} s of traffic: ${load}`);

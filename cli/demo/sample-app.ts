@@ -6,7 +6,7 @@
  * context it received (traceparent, baggage) on to its upstream call; the
  * mesh only carries it, and reviews echoes what arrived.
  */
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -19,6 +19,7 @@ const { values } = parseArgs({
   },
 });
 const pod = values.pod ?? 'unknown';
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 
 const traceContextHeaders = ['traceparent', 'tracestate', 'baggage'] as const;
 
@@ -33,8 +34,8 @@ function traceContext(headers: IncomingHttpHeaders): Record<string, string> {
 
 function callUpstream(url: string, headers: Record<string, string>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    // A connection per call, so the mesh balances every call across the reviews versions.
-    const call = request(url, { timeout: 3000, headers, agent: false }, (response) => {
+    // One kept-alive connection for every call: the mesh still splits the calls per request.
+    const call = request(url, { timeout: 3000, headers, agent: keepAlive }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {

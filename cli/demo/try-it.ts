@@ -27,11 +27,11 @@ export function tryItLines(mesh: TestbedMesh, config: MeshConfig, caller: string
   const reviews = config.services.find((s) => s.name === 'reviews')!;
   const node = viewNode(mesh);
   const nodeIp = mesh.testbed.node(node).ip;
-  const otherV2 = config.workloads.find((w) => w.labels['app'] === 'reviews' && w.labels['version'] === 'v2');
   const lines = [
     'Try it by hand (as root, in another terminal):',
     `  curl from pod ${caller}, through the mesh (the command enters the pod's network namespace and cgroup):`,
-    `    ${enterPod(mesh, caller)} curl -s ${vipUrl(reviews)}`,
+    `    ${enterPod(mesh, caller)} curl -s ${vipUrl(reviews)}            # 90% reviews-v1, 10% reviews-v2 (the HTTPRoute reviews)`,
+    `    ${enterPod(mesh, caller)} curl -s -H 'x-canary: yes' ${vipUrl(reviews)}   # always reviews-v2`,
     `    ${enterPod(mesh, caller)} curl -s -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' ${vipUrl(frontend)}`,
     `  metrics: every agent serves Prometheus metrics on http://<node-ip>:15020/metrics. The node IPs (${topAgents(mesh).map((a) => new URL(a).hostname).join(', ')})`,
     '  exist only inside the demo\'s network namespaces, so enter a node\'s namespace first:',
@@ -40,7 +40,7 @@ export function tryItLines(mesh: TestbedMesh, config: MeshConfig, caller: string
     `    ${enterNode(mesh, node)} node ${weftCli} status`,
     `  the config: the control plane watches ${mesh.configDir}; edit a file there and it applies within a second, no restart.`,
   ];
-  if (otherV2) lines.push(`    e.g. delete the ${otherV2.name} Workload from ${mesh.configDir}/mesh.yaml: every answer then comes from v1`);
+  lines.push(`    e.g. set the weights of the HTTPRoute reviews in ${mesh.configDir}/mesh.yaml to 50/50: the top view follows within seconds`);
   lines.push(
     `  the datapath: bpftool cgroup show ${mesh.testbed.pod(caller).cgroupDir}`,
     `  logs: ${[mesh.controlPlane!.logFile, ...[...mesh.agents.values()].map((a) => a.logFile)].join(' ')}`,

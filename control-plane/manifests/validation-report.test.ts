@@ -245,7 +245,7 @@ describe('weft config validate', () => {
   it('passes the default mesh (deploy/default) with exit 0', () => {
     const run = validate(defaultMeshDir);
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /: valid, 0 errors, 1 warning \(1 Namespace, 2 Services, 3 Workloads, 1 HTTPRoute, 1 AuthorizationPolicy\)\n$/);
+    assert.match(run.stdout, /: valid, 0 errors, 1 warning \(1 Namespace, 4 Services, 3 Workloads, 1 HTTPRoute, 1 AuthorizationPolicy\)\n$/);
     // The one warning: the policy is accepted but not enforced yet (the route is enforced), said on its own line.
     assert.doesNotMatch(run.stdout, /HTTPRoute is accepted and distributed, but not enforced/);
     assert.match(run.stdout, /AuthorizationPolicy is accepted and distributed, but not enforced: the proxy does not enforce authorization yet/);

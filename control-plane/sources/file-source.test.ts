@@ -102,6 +102,8 @@ describe('the default mesh (deploy/default)', () => {
       [
         ['frontend', 'shop', '10.96.0.10', ['80->8080/http']],
         ['reviews', 'shop', '10.96.0.20', ['9080->9080/http']],
+        ['reviews-v1', 'shop', '10.96.0.21', ['9080->9080/http']],
+        ['reviews-v2', 'shop', '10.96.0.22', ['9080->9080/http']],
       ],
     );
     assert.deepEqual(
@@ -115,7 +117,25 @@ describe('the default mesh (deploy/default)', () => {
     assert.deepEqual(config.namespaces.map((n) => [n.name, n.labels]), [['shop', { 'weft.dev/mesh': 'enabled' }]]);
     assert.deepEqual(
       config.httpRoutes.map((r) => [r.namespace, r.name, r.parentRefs, r.rules.map((rule) => [rule.backendRefs, rule.timeouts, rule.retry])]),
-      [['shop', 'reviews', [{ name: 'reviews', namespace: 'shop', port: 9080 }], [[[{ name: 'reviews', namespace: 'shop', port: 9080, weight: 1 }], { requestMs: 5000 }, { attempts: 2, backoffMs: 100, codes: [502, 503] }]]]],
+      [
+        [
+          'shop',
+          'reviews',
+          [{ name: 'reviews', namespace: 'shop', port: 9080 }],
+          [
+            // x-canary: yes to v2, the rest 90/10
+            [[{ name: 'reviews-v2', namespace: 'shop', port: 9080, weight: 1 }], { requestMs: 5000 }, undefined],
+            [
+              [
+                { name: 'reviews-v1', namespace: 'shop', port: 9080, weight: 90 },
+                { name: 'reviews-v2', namespace: 'shop', port: 9080, weight: 10 },
+              ],
+              { requestMs: 5000 },
+              { attempts: 2, backoffMs: 100, codes: [502, 503] },
+            ],
+          ],
+        ],
+      ],
     );
     assert.deepEqual(
       config.authorizationPolicies.map((p) => [p.name, p.selector, p.action, p.rules]),
