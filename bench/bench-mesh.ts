@@ -11,10 +11,18 @@
  * Every server pod runs the same bench server (HTTP and hold ports) and an
  * iperf3 server. Each path is a client pod and three addresses (HTTP, bulk,
  * hold) plus the processes that sit between client and server (its hops).
+ *
+ * The L7 paths (same-node-l7, cross-node-l7) go to services whose HTTP port
+ * declares appProtocol http and has one HTTPRoute (path prefix / to the
+ * service itself): the proxy terminates HTTP and routes every request. Their
+ * control, haproxy-http, is HAProxy in `mode http` with the same one route.
+ * Only their HTTP figures are theirs: bulk and held connections go to the
+ * services' TCP ports, as on the L4 paths, and are not measured again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TestbedMesh, type MeshPod, type MeshService } from '../testbed/mesh.js';
+import { meshManifests } from '../testbed/mesh-manifests.js';
 import type { Testbed } from '../testbed/testbed.js';
 import type { PathName } from './bench-options.js';
 import { startHaproxy, type Forward } from './haproxy.js';
@@ -24,6 +32,8 @@ import { commandLine } from './proc-stats.js';
 export const ports = { http: 8080, hold: 8081, iperf: 5201 } as const;
 type Purpose = keyof typeof ports;
 const haproxyPorts: Record<Purpose, number> = { http: 18080, hold: 18081, iperf: 18201 };
+/** HAProxy in http mode for the HTTP purpose; the other purposes share the tcp-mode ports */
+const haproxyHttpPorts: Record<Purpose, number> = { ...haproxyPorts, http: 18090 };
 const vipOffsets: Record<Purpose, number> = { http: 0, hold: 1, iperf: 2 };
 
 export interface Hop {
@@ -48,19 +58,37 @@ export interface PathRoute {
   hops: Hop[];
   /** sockets the busiest hop keeps open per client connection (its file descriptors) */
   socketsPerConnection: number;
+  /** an L7 path: only its HTTP figures are its own (held connections are not measured on it) */
+  l7?: boolean;
 }
 
 const vip = (base: number, purpose: Purpose) => `10.96.0.${base + vipOffsets[purpose]}`;
 const profiler = fileURLToPath(new URL('./agent-profiler.js', import.meta.url));
 const programs = (name: string) => fileURLToPath(new URL(`./programs/${name}.js`, import.meta.url));
 
-function services(prefix: string, app: string, vipBase: number): MeshService[] {
+function services(prefix: string, app: string, vipBase: number, l7 = false): MeshService[] {
   return (Object.keys(ports) as Purpose[]).map((purpose) => ({
     name: `${prefix}-${purpose}`,
     clusterIP: vip(vipBase, purpose),
     port: ports[purpose],
     selector: { app },
+    ...(l7 && purpose === 'http' ? { appProtocol: 'http' } : {}),
   }));
+}
+
+/** The one HTTPRoute of an L7 path's HTTP service: every request (path prefix /) to the service itself. */
+function oneRoute(service: string): string {
+  return [
+    'apiVersion: gateway.networking.k8s.io/v1',
+    'kind: HTTPRoute',
+    `metadata: { name: ${service}, namespace: default }`,
+    'spec:',
+    `  parentRefs: [{ group: "", kind: Service, name: ${service}, port: ${ports.http} }]`,
+    '  rules:',
+    '    - matches: [{ path: { type: PathPrefix, value: / } }]',
+    `      backendRefs: [{ name: ${service}, port: ${ports.http} }]`,
+    '',
+  ].join('\n');
 }
 
 export class BenchMesh {
@@ -90,10 +118,14 @@ export class BenchMesh {
       { name: 'server-near', node: 'node-1', labels: { app: 'near' } },
       { name: 'server-far', node: 'node-2', labels: { app: 'far' } },
     ];
+    const meshServices = [...services('near', 'near', 10), ...services('far', 'far', 20), ...services('near-l7', 'near', 30, true), ...services('far-l7', 'far', 40, true)];
     const mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods,
-      services: [...services('near', 'near', 10), ...services('far', 'far', 20)],
+      manifests: (bed) => ({
+        'mesh.yaml': meshManifests(bed, pods, meshServices),
+        'routes.yaml': [oneRoute('near-l7-http'), oneRoute('far-l7-http')].join('---\n'),
+      }),
     });
     const bench = new BenchMesh(mesh, options.profileDir);
     try {
@@ -135,13 +167,14 @@ export class BenchMesh {
     await this.mesh.startControlPlane();
     await this.#startAgents();
 
-    if (paths.includes('haproxy')) {
+    if (paths.includes('haproxy') || paths.includes('haproxy-http')) {
       progress('haproxy in node-1');
       const forwards: Forward[] = (Object.keys(ports) as Purpose[]).map((p) => ({
         name: `bench-${p}`,
         listenPort: haproxyPorts[p],
         target: { ip: bed.pod('server-far').ip, port: ports[p] },
       }));
+      forwards.push({ name: 'bench-http-l7', listenPort: haproxyHttpPorts.http, target: { ip: bed.pod('server-far').ip, port: ports.http }, mode: 'http' });
       this.#haproxy = await startHaproxy(bed, 'node-1', forwards, maxConnections);
     }
     this.#paths = paths;
@@ -222,7 +255,20 @@ export class BenchMesh {
         hops: [{ name: 'haproxy', pid: this.#haproxy.pid! }],
         socketsPerConnection: 2,
       });
+      all.push({
+        name: 'haproxy-http',
+        clientPod: 'plain',
+        meshed: false,
+        to: at(this.bed.node('node-1').ip, haproxyHttpPorts),
+        hops: [{ name: 'haproxy', pid: this.#haproxy.pid! }],
+        socketsPerConnection: 2,
+        l7: true,
+      });
     }
+    all.push(
+      { name: 'same-node-l7', clientPod: 'client', meshed: true, to: vips(30), hops: [this.agentHop('node-1')], socketsPerConnection: 2, l7: true },
+      { name: 'cross-node-l7', clientPod: 'client', meshed: true, to: vips(40), hops: [this.agentHop('node-1'), this.agentHop('node-2')], socketsPerConnection: 1, l7: true },
+    );
     this.routes.clear();
     for (const route of all) if (this.#paths.includes(route.name)) this.routes.set(route.name, route);
   }

@@ -1,7 +1,14 @@
 /** What one bench run does: which paths, how many rounds, how long each measurement lasts. */
 
-export const pathNames = ['direct', 'same-node', 'cross-node-mtls', 'haproxy'] as const;
+export const pathNames = ['direct', 'same-node', 'cross-node-mtls', 'haproxy', 'same-node-l7', 'cross-node-l7', 'haproxy-http'] as const;
 export type PathName = (typeof pathNames)[number];
+
+/** The L7 paths (HTTP terminated, one HTTPRoute) and their control, HAProxy in `mode http` on the same route. */
+export const l7Paths: readonly PathName[] = ['same-node-l7', 'cross-node-l7'];
+/** The HAProxy a path is compared with: `mode http` for the L7 paths, `mode tcp` for the rest. */
+export function controlFor(path: PathName): PathName {
+  return l7Paths.includes(path) || path === 'haproxy-http' ? 'haproxy-http' : 'haproxy';
+}
 
 export interface Durations {
   /** open loop: requests per second, warm-up and measured window */

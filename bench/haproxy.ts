@@ -1,5 +1,6 @@
 /**
- * The control path: one HAProxy hop in TCP mode (Debian's package, its
+ * The control paths: one HAProxy hop in TCP mode, and for the L7 paths one
+ * in HTTP mode on the same single route (Debian's package, its
  * defaults otherwise, so as many threads as the machine has cores), running
  * in node-1's namespace the way a node-local proxy would, forwarding each
  * port to the server pod on node-2.
@@ -15,6 +16,8 @@ export interface Forward {
   name: string;
   listenPort: number;
   target: { ip: string; port: number };
+  /** `http`: HAProxy parses every request and routes it by the same one rule as the mesh's HTTPRoute (path prefix /) */
+  mode?: 'tcp' | 'http';
 }
 
 export function haproxyConfig(bindIp: string, forwards: Forward[], maxConnections: number): string {
@@ -30,6 +33,20 @@ export function haproxyConfig(bindIp: string, forwards: Forward[], maxConnection
     '  timeout server 10m',
   ];
   for (const forward of forwards) {
+    if (forward.mode === 'http') {
+      // Keep-alive both ways (HAProxy's default in http mode), one route: what the L7 paths' HTTPRoute does.
+      lines.push(
+        `frontend ${forward.name}`,
+        '  mode http',
+        `  bind ${bindIp}:${forward.listenPort}`,
+        '  acl routed path_beg /',
+        `  use_backend ${forward.name}-backend if routed`,
+        `backend ${forward.name}-backend`,
+        '  mode http',
+        `  server ${forward.name}-0 ${forward.target.ip}:${forward.target.port}`,
+      );
+      continue;
+    }
     lines.push(`listen ${forward.name}`, `  bind ${bindIp}:${forward.listenPort}`, `  server ${forward.name}-0 ${forward.target.ip}:${forward.target.port}`);
   }
   return `${lines.join('\n')}\n`;

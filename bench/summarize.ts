@@ -1,5 +1,5 @@
 /** Rounds and held-connection records -> per-path figures with spreads, and ratios to direct and to HAProxy. */
-import type { PathName } from './bench-options.js';
+import { controlFor, type PathName } from './bench-options.js';
 import type { HeldRecord, PathRound, PerHop } from './bench-records.js';
 import { pairByRound, ratio, ratioSpread, spread, type Paired, type RatioSpread, type Spread } from './stats.js';
 
@@ -17,7 +17,7 @@ export interface PathSummary {
   latencyUs: { p50?: Spread; p90?: Spread; p99?: Spread; p999?: Spread };
   /** path minus direct, paired by round */
   addedUs: { p50?: Spread; p99?: Spread };
-  /** this path's added latency over HAProxy's added latency */
+  /** this path's added latency over its HAProxy control's added latency (mode http for the L7 paths, bench-options.ts controlFor) */
   addedVsHaproxy: { p50?: RatioSpread; p99?: RatioSpread };
   requestsPerSecond?: Spread;
   bulkGbps?: Spread;
@@ -80,10 +80,12 @@ function versusAdded(path: Paired[], haproxy: Paired[]): RatioSpread | undefined
 export function summarize(paths: PathName[], rounds: PathRound[], held: HeldRecord[]): PathSummary[] {
   const of = (name: PathName) => rounds.filter((r) => r.path === name);
   const direct = paths.includes('direct') ? of('direct') : undefined;
-  const haproxy = paths.includes('haproxy') ? of('haproxy') : undefined;
-  const haproxyAdded = { p50: added(haproxy ?? [], direct, p50), p99: added(haproxy ?? [], direct, p99) };
   return paths.map((name): PathSummary => {
     const mine = of(name);
+    const control = controlFor(name);
+    const haproxy = paths.includes(control) ? of(control) : undefined;
+    const haproxyAdded = { p50: added(haproxy ?? [], direct, p50), p99: added(haproxy ?? [], direct, p99) };
+    const isControl = name === control;
     const addedP50 = added(mine, direct, p50);
     const addedP99 = added(mine, direct, p99);
     const handshakes = total(mine, (r) => r.handshakes);
@@ -98,13 +100,13 @@ export function summarize(paths: PathName[], rounds: PathRound[], held: HeldReco
         p999: spreadOf(mine, (r) => r.openLoop.latencyUs.p999),
       },
       addedUs: { p50: spread(addedP50.map((p) => p.value)), p99: spread(addedP99.map((p) => p.value)) },
-      addedVsHaproxy: name === 'direct' || name === 'haproxy' ? {} : { p50: versusAdded(addedP50, haproxyAdded.p50), p99: versusAdded(addedP99, haproxyAdded.p99) },
+      addedVsHaproxy: name === 'direct' || isControl ? {} : { p50: versusAdded(addedP50, haproxyAdded.p50), p99: versusAdded(addedP99, haproxyAdded.p99) },
       requestsPerSecond: spreadOf(mine, rps),
       bulkGbps: spreadOf(mine, (r) => bulk(r) / 1e9),
       connectionsPerSecond: spreadOf(mine, setupRate),
       firstByteP50Us: spreadOf(mine, (r) => r.setup.firstByteUs.p50),
       vsDirect: name === 'direct' ? {} : compare(mine, direct),
-      vsHaproxy: name === 'haproxy' ? {} : compare(mine, haproxy),
+      vsHaproxy: isControl ? {} : compare(mine, haproxy),
       cpuPerRequestUs: perHop(mine, (r) => r.openLoop.cpuPerRequestUs),
       cpuPerRequestSaturatedUs: perHop(mine, (r) => r.closedLoop.cpuPerRequestUs),
       cpuSystemPercent: perHop(mine, (r) => r.openLoop.cpuSystemShare, 100),

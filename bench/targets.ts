@@ -74,7 +74,26 @@ export function evaluateTargets(summaries: PathSummary[]): TargetResult[] {
     const ratio = cross?.addedVsHaproxy[which];
     return judge(spec, ratio?.value, [amounts, spreadNote(ratio)].filter(Boolean).join('; '));
   };
+  const haproxyHttp = path('haproxy-http');
+  /** The L7 paths against HAProxy in http mode on the same route (issue 13): req/s at least half, added p50 at most 3×. */
+  const l7Targets = (['same-node-l7', 'cross-node-l7'] as const).flatMap((name) => {
+    const l7 = path(name);
+    if (!l7 && !haproxyHttp) return [];
+    const rps = l7?.vsHaproxy.requestsPerSecond;
+    const rpsAmounts = l7?.requestsPerSecond && haproxyHttp?.requestsPerSecond ? `${round(l7.requestsPerSecond.median)} vs ${round(haproxyHttp.requestsPerSecond.median)} req/s` : '';
+    const added = l7?.addedVsHaproxy.p50;
+    const base = haproxyHttp?.addedUs.p50;
+    const addedAmounts = l7?.addedUs.p50 && base ? `${round(l7.addedUs.p50.median)} µs vs ${round(base.median)} µs` : '';
+    const addedSpec: Limit = { target: `${name} added p50 vs HAProxy-http added p50`, unit: '×', kind: 'at-most', limit: 3 };
+    return [
+      judge({ target: `${name} req/s vs HAProxy-http req/s`, unit: '×', kind: 'at-least', limit: 0.5 }, rps?.value, [rpsAmounts, spreadNote(rps)].filter(Boolean).join('; ')),
+      base && base.median <= 0
+        ? judge(addedSpec, undefined, `HAProxy-http's added p50 came out ≤ 0 (${round(base.median)} µs): the run's noise exceeds it`)
+        : judge(addedSpec, added?.value, [addedAmounts, spreadNote(added)].filter(Boolean).join('; ')),
+    ];
+  });
   return [
+    ...l7Targets,
     versusHaproxy('p50', 1.0),
     versusHaproxy('p99', 1.5),
     judge({ target: 'bulk throughput with mTLS vs direct', unit: '×', kind: 'at-least', limit: 0.35 }, bulk?.value, spreadNote(bulk)),

@@ -19,6 +19,8 @@ export interface MeshService {
   port: number;
   targetPort?: number;
   selector: Record<string, string>;
+  /** the port's appProtocol (its name is then `http`, `grpc`, ... after it); default a port named tcp */
+  appProtocol?: string;
 }
 
 /** What a Workload document says; `cgroup` as a manifest writes it (the pod's cgroupPath). */
@@ -49,7 +51,14 @@ export function serviceDocument(service: MeshService): Record<string, unknown> {
     spec: {
       clusterIP: service.clusterIP,
       selector: service.selector,
-      ports: [{ name: 'tcp', port: service.port, targetPort: service.targetPort ?? service.port }],
+      ports: [
+        {
+          name: service.appProtocol ?? 'tcp',
+          port: service.port,
+          targetPort: service.targetPort ?? service.port,
+          ...(service.appProtocol ? { appProtocol: service.appProtocol } : {}),
+        },
+      ],
     },
   };
 }
