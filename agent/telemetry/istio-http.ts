@@ -30,7 +30,7 @@ export function subscribeIstioHttp(
     }),
     on(channels.httpExchange, scope, ({ exchange }) => {
       const { labels: tcp } = exchangeLabels(exchange, labels.trustDomain);
-      metrics.istio.httpExchange(tcp, String(exchange.status ?? 0), {
+      metrics.istio.httpExchange(tcp, String(exchange.status ?? 0), exchange.grpcStatus ?? '', {
         durationMs: exchange.durationMs ?? 0,
         requestBodyBytes: exchange.requestBodyBytes,
         responseBodyBytes: exchange.responseBodyBytes,

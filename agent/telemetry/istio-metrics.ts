@@ -32,14 +32,15 @@ const tcpLabels = [
 type TcpLabelName = (typeof tcpLabels)[number];
 export type TcpLabels = Record<TcpLabelName, string>;
 
-const httpLabels = [...tcpLabels, 'response_code'] as const;
+/** grpc_response_status: the gRPC status of a gRPC request ('' for any other), as Istio's standard metrics have it. */
+const httpLabels = [...tcpLabels, 'response_code', 'grpc_response_status'] as const;
 type HttpLabelName = (typeof httpLabels)[number];
 /** The label names of the istio_tcp_* families and of the HTTP ones, for anything that builds the same series (tests). */
 export { tcpLabels as tcpLabelNames, httpLabels as httpLabelNames };
 export type HttpLabels = Record<HttpLabelName, string>;
 
 /** Labels with few values (who reports, protocol, outcome), kept as they are past the label-set cap. */
-const fewValuedLabels: ReadonlySet<string> = new Set(['reporter', 'request_protocol', 'response_flags', 'connection_security_policy', 'response_code']);
+const fewValuedLabels: ReadonlySet<string> = new Set(['reporter', 'request_protocol', 'response_flags', 'connection_security_policy', 'response_code', 'grpc_response_status']);
 /** The labels that name who talked to whom: the ones folded to `overflow` past the label-set cap. */
 const identityLabels = tcpLabels.filter((name) => !fewValuedLabels.has(name));
 
@@ -127,7 +128,7 @@ export class IstioMetrics {
       const key = `${responseCode} ${flags}`;
       let series = handles.get(key);
       if (!series) {
-        series = this.#httpSeries({ ...labels, request_protocol: 'http', response_code: responseCode, response_flags: flags });
+        series = this.#httpSeries({ ...labels, request_protocol: 'http', response_code: responseCode, response_flags: flags, grpc_response_status: '' });
         handles.set(key, series);
       }
       record(series, sample);
@@ -135,8 +136,8 @@ export class IstioMetrics {
   }
 
   /** One terminated request (its labels are its own: each request may reach another backend). */
-  httpExchange(labels: TcpLabels, responseCode: string, sample: HttpRequestSample): void {
-    record(this.#httpSeries({ ...labels, response_code: responseCode }), sample);
+  httpExchange(labels: TcpLabels, responseCode: string, grpcStatus: string, sample: HttpRequestSample): void {
+    record(this.#httpSeries({ ...labels, response_code: responseCode, grpc_response_status: grpcStatus }), sample);
   }
 
   #httpSeries(labels: HttpLabels): HttpSeries {
