@@ -48,6 +48,8 @@ export interface HttpExchange {
   readonly startedAt: number;
   readonly downstream: { request: DownstreamRequest; response: DownstreamResponse };
   request: RequestView;
+  /** the path as the client sent it, before any URLRewrite (logs name both when they differ) */
+  readonly originalPath: string;
   route?: RouteUse;
   backend?: Backend;
   endpoint?: Endpoint;

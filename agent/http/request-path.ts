@@ -77,6 +77,7 @@ export class RequestPath {
   ) {}
 
   async handle(connection: OutboundConnection, protocol: ClientProtocol, request: DownstreamRequest, response: DownstreamResponse): Promise<void> {
+    const view = requestView(request);
     const exchange: HttpExchange = {
       id: nextExchangeId(),
       connection,
@@ -84,7 +85,8 @@ export class RequestPath {
       grpc: String(request.headers['content-type'] ?? '').startsWith('application/grpc'),
       startedAt: performance.now(),
       downstream: { request, response },
-      request: requestView(request),
+      request: view,
+      originalPath: view.path,
       attempts: 0,
       flags: '-',
       requestBodyBytes: 0,
@@ -146,6 +148,7 @@ export class RequestPath {
         ...(buffered ? { body: buffered } : {}),
         ...(signal ? { signal } : {}),
         ...(canRetry ? { retryStatus: (status: number) => retryCodes.has(status) } : {}),
+        ...(attempt > 0 && !canRetry ? { exhaustedOn: retryCodes } : {}),
         responseHeaders: decision.responseHeaders,
       });
       if (last.result === 'answered') return;

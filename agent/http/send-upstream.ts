@@ -36,6 +36,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** whether a response status is retried rather than passed on */
   retryStatus?(status: number): boolean;
+  /** the last of several attempts: one of these statuses is passed on flagged URX (retries exhausted), as Envoy does */
+  exhaustedOn?: ReadonlySet<number>;
   /** ResponseHeaderModifier filters, in order */
   responseHeaders: readonly HeaderModifier[];
   /** mirrors: the response is read and dropped, nothing reaches the client */
@@ -145,6 +147,7 @@ function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoin
       }
       response.writeHead(status, responseHeaders(upstreamResponse.headers, options.responseHeaders));
       exchange.status = status;
+      if (options.exhaustedOn?.has(status) && exchange.flags === '-') exchange.flags = 'URX';
       upstreamResponse.on('data', (chunk: Buffer) => (exchange.responseBodyBytes += chunk.length));
       upstreamResponse.pipe(response as NodeJS.WritableStream, { end: false });
       upstreamResponse.once('end', () => {
@@ -237,6 +240,7 @@ async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: E
         return settle(options.discard ? { result: 'answered' } : { result: 'retry_status', status });
       }
       exchange.status = status;
+      if (options.exhaustedOn?.has(status) && exchange.flags === '-') exchange.flags = 'URX';
       if (head['grpc-status'] !== undefined) exchange.grpcStatus = String(head['grpc-status']);
       response.writeHead(exchange.status, responseHeaders(head, options.responseHeaders));
       // Only now (the stream stays paused until then): node:http2 may deliver DATA before it emits 'response'.

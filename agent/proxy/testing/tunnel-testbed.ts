@@ -10,7 +10,7 @@
 import type { ConnectionLimits } from '../connection-limits.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { MeshConfig, Service, Workload } from '../../../model/types.js';
+import type { HttpRoute, MeshConfig, Service, Workload } from '../../../model/types.js';
 import { Drain } from '../../drain.js';
 import type { WorkloadIdentity } from '../../../core/spiffe-id.js';
 import { StaticCertificateProvider, TestCa } from '../../identity/testing/test-ca.js';
@@ -78,6 +78,8 @@ export interface TestbedOptions {
   accessLog?: AccessLogOptions;
   /** the reviews Service port's name and appProtocol (default: named tcp, so L4) */
   servicePort?: { name?: string; appProtocol?: string };
+  /** HTTPRoutes in both proxies' config (default: none) */
+  httpRoutes?: HttpRoute[];
   /** the inbound side's connection limits (default: none) */
   inboundLimits?: ConnectionLimits;
 }
@@ -113,7 +115,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     ],
     services: [reviewsService],
     workloads: Object.values(workloads),
-    httpRoutes: [],
+    httpRoutes: options.httpRoutes ?? [],
     grpcRoutes: [],
     authorizationPolicies: [],
     peerAuthentications: [],
