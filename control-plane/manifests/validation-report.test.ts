@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfigDir } from '../sources/file-source.js';
 import { errors, isEnforcementNotice, issueAt, lineInDocument } from './issue-assertions.js';
 import { formatIssue } from '../../model/issues.js';
-import { renderValidationReport, type ValidationReport, validationExitCode, validationReport } from './validation-report.js';
+import { routeStatusLines, renderValidationReport, type ValidationReport, validationExitCode, validationReport } from './validation-report.js';
 
 // dist/control-plane/manifests/ -> the repository root.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -224,7 +224,12 @@ describe('weft config validate', () => {
     assert.equal(run.status, 1, run.stderr);
     assert.equal(run.stdout, renderValidationReport(report));
     const lines = run.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, report.issues.length + 1);
+    // The issues, each loaded route's status per parent (as Kubernetes mode writes it), the summary.
+    const routeLines = lines.filter((line) => line.startsWith('route '));
+    assert.equal(lines.length, report.issues.length + routeLines.length + 1);
+    assert.deepEqual(routeLines, routeStatusLines(report));
+    assert.ok(routeLines.length >= 1, 'the loaded routes have their status printed');
+    for (const line of routeLines) assert.match(line, /^route (HTTPRoute|GRPCRoute) \S+ -> Service \S+.*: Accepted=(True|False) \(\w+.*\), ResolvedRefs=(True|False) \(\w+/);
     assert.equal(lines[0], formatIssue(report.issues[0]!));
     assert.match(lines.at(-1) ?? '', new RegExp(`^${dir}: invalid, ${report.errors} errors, ${report.warnings} warnings; .*loaded: 2 Namespaces, 1 Service, 1 Workload, 1 HTTPRoute, 1 GRPCRoute, 1 AuthorizationPolicy, 1 PeerAuthentication`));
     assert.equal(validationExitCode(report), 1);
@@ -244,6 +249,8 @@ describe('weft config validate', () => {
 
   it('passes the default mesh (deploy/default) with exit 0', () => {
     const run = validate(defaultMeshDir);
+    // Its route, accepted on an HTTP port, every backend found: the conditions Kubernetes mode writes.
+    assert.match(run.stdout, /^route HTTPRoute shop\/reviews -> Service shop\/reviews:9080: Accepted=True \(Accepted\), ResolvedRefs=True \(ResolvedRefs\)$/m);
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /: valid, 0 errors, 1 warning \(1 Namespace, 4 Services, 3 Workloads, 1 HTTPRoute, 1 AuthorizationPolicy\)\n$/);
     // The one warning: the policy is accepted but not enforced yet (the route is enforced), said on its own line.

@@ -5,6 +5,7 @@
  */
 import { countErrors, formatIssue, type ConfigIssue } from '../../model/issues.js';
 import type { LoadResult, MeshConfig } from '../../model/types.js';
+import { formatParentStatus, routeStatus, type RouteParentStatus } from '../../model/route-status.js';
 
 /** What manifests hold; nodes are learned from agents at run time, never written. */
 type ManifestKey = Exclude<keyof MeshConfig, 'nodes'>;
@@ -27,6 +28,8 @@ export interface ValidationReport {
   /** Objects that loaded, by kind: what the mesh would run with. */
   loaded: Record<string, number>;
   issues: ConfigIssue[];
+  /** Each loaded route's status.parents, as the control plane writes it in Kubernetes mode (model/route-status.ts). */
+  routes: Array<{ kind: 'HTTPRoute' | 'GRPCRoute'; namespace: string; name: string; parents: RouteParentStatus[] }>;
 }
 
 export function validationReport(dir: string, result: LoadResult): ValidationReport {
@@ -35,7 +38,12 @@ export function validationReport(dir: string, result: LoadResult): ValidationRep
   for (const [key, [kind]] of Object.entries(kindNames) as Array<[ManifestKey, [string, string]]>) {
     loaded[kind] = result.config[key].length;
   }
-  return { ok: errors === 0, dir, errors, warnings: result.issues.length - errors, loaded, issues: result.issues };
+  const { config } = result;
+  const routes = [
+    ...config.httpRoutes.map((route) => ({ kind: 'HTTPRoute' as const, namespace: route.namespace, name: route.name, parents: routeStatus(route, config) })),
+    ...config.grpcRoutes.map((route) => ({ kind: 'GRPCRoute' as const, namespace: route.namespace, name: route.name, parents: routeStatus(route, config) })),
+  ];
+  return { ok: errors === 0, dir, errors, warnings: result.issues.length - errors, loaded, issues: result.issues, routes };
 }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
@@ -52,8 +60,13 @@ export function summaryLine(report: ValidationReport): string {
     : `${report.dir}: invalid, ${counts}; objects with errors are left out (loaded: ${objects})`;
 }
 
+/** `route HTTPRoute shop/reviews -> Service shop/reviews:9080: Accepted=True (Accepted), ResolvedRefs=True (ResolvedRefs)` */
+export function routeStatusLines(report: ValidationReport): string[] {
+  return report.routes.flatMap((route) => route.parents.map((parent) => `route ${route.kind} ${route.namespace}/${route.name} -> ${formatParentStatus(parent)}`));
+}
+
 export function renderValidationReport(report: ValidationReport): string {
-  return [...report.issues.map(formatIssue), summaryLine(report)].join('\n') + '\n';
+  return [...report.issues.map(formatIssue), ...routeStatusLines(report), summaryLine(report)].join('\n') + '\n';
 }
 
 export function validationExitCode(report: ValidationReport): number {
