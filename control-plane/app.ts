@@ -25,6 +25,8 @@ export interface ConfigSource {
   on(event: 'change', listener: (result: LoadResult) => void): unknown;
   /** may return a promise; the control plane does not wait for it */
   close(): void;
+  /** Where routes have a status to write (the Kubernetes API): what the served config says of each route. */
+  reportRouteStatus?(served: MeshConfig, issues: LoadResult['issues']): void;
 }
 
 export interface RunningControlPlane {
@@ -63,11 +65,13 @@ export async function runControlPlane(options: ControlPlaneOptions, source: Conf
     log.info({ version: servedVersion, nodes: served.nodes.map((n) => n.name) }, 'config served');
   };
   publish();
+  source.reportRouteStatus?.(served!, loaded.issues);
   source.on('change', (result) => {
     const published = pipeline.accept(result);
     if (!published.changed) return;
     sourceConfig = published.config;
     publish();
+    source.reportRouteStatus?.(served!, result.issues);
   });
   const nodeTimer = setInterval(() => {
     if (knownNodes.observe(server.connectedNodes()) && JSON.stringify(knownNodes.list(sourceConfig.nodes)) !== servedNodes) publish();

@@ -15,6 +15,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesSourceError } from './kubernetes-errors.js';
 import type { Logger } from '../../core/log.js';
 import type { LoadResult } from '../manifests/index.js';
+import type { MeshConfig } from '../../model/types.js';
+import { KubernetesRouteStatus } from './kubernetes-route-status.js';
 import type { BackoffOptions } from '../../core/backoff.js';
 import { KubernetesConfigBuilder } from './kubernetes-config-builder.js';
 import { type InformerState, type InformerStats, ResourceInformer } from './kubernetes-informer.js';
@@ -86,6 +88,7 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
   #firstPending: number | undefined;
   #rebuilds = 0;
   #changes = 0;
+  #routeStatus: KubernetesRouteStatus | undefined;
 
   /** Throws KubernetesSourceError when no kubeconfig can be loaded. */
   constructor(options: KubernetesSourceOptions) {
@@ -97,6 +100,12 @@ export class KubernetesSource extends EventEmitter<{ change: [LoadResult] }> {
       signal: this.#abort.signal,
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     });
+  }
+
+  /** Writes each route's status.parents (kubernetes-route-status.ts); resolves once written. */
+  reportRouteStatus(served: MeshConfig, issues: LoadResult['issues']): Promise<void> {
+    this.#routeStatus ??= new KubernetesRouteStatus(this.#kubeConfig, this.#log);
+    return this.#routeStatus.report(served, issues);
   }
 
   get server(): string {

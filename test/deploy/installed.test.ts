@@ -26,7 +26,7 @@ import { installRoot } from '../../core/paths.js';
 import { caRootConfigMapKey } from '../../control-plane/ca/kube-ca-root-config-map.js';
 import { secretCertKey, secretKeyKey } from '../../control-plane/ca/kube-secret-ca-store.js';
 import { generateRootCa } from '../../control-plane/ca/root-ca.js';
-import { namespace as namespaceFixture } from '../kube-standin/fixtures.js';
+import { customResource, namespace as namespaceFixture } from '../kube-standin/fixtures.js';
 import type { KubeObject as StandinObject } from '../kube-standin/kube-object.js';
 import { KubeStandin } from '../kube-standin/kube-standin.js';
 import { typeAtPath } from '../kube-standin/resource-types.js';
@@ -59,11 +59,12 @@ interface Access {
 
 /** The RBAC attributes of a request, as the API server's authorizer reads them from the URL. */
 function accessOf(request: { method: string; path: string; query: Record<string, string> }): Access {
-  const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(request.path);
+  const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(request.path);
   if (!match) throw new Error(`${request.method} ${request.path}: not a resource path`);
-  const [, , group = '', , namespace, resource, name] = match;
+  const [, , group = '', , namespace, plural, name, subresource] = match;
   const verb = request.method === 'POST' ? 'create' : request.method === 'PUT' ? 'update' : request.query.watch === 'true' ? 'watch' : name ? 'get' : 'list';
-  return { group, resource: resource!, verb, namespace, name };
+  // RBAC names a subresource as plural/subresource (httproutes/status)
+  return { group, resource: subresource ? `${plural}/${subresource}` : plural!, verb, namespace, name };
 }
 
 interface Grant {
@@ -127,6 +128,11 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
     service.spec.clusterIP = '10.96.0.15';
     standin.put(service as unknown as StandinObject);
     for (const example of examples().values()) standin.put(example as unknown as StandinObject);
+    // A route of each kind, so the control plane writes route status (get the route, update its status).
+    const parentRefs = [{ group: '', kind: 'Service', name: 'weft-control-plane', port: service.spec.ports[0].port }];
+    const backendRefs = [{ name: 'weft-control-plane', port: service.spec.ports[0].port }];
+    standin.put(customResource('gateway.networking.k8s.io/v1', 'HTTPRoute', 'weft-system', 'status-probe', { parentRefs, rules: [{ backendRefs }] }));
+    standin.put(customResource('gateway.networking.k8s.io/v1', 'GRPCRoute', 'weft-system', 'status-probe', { parentRefs, rules: [{ backendRefs }] }));
     // What the API server's authenticator would say about the agent's projected token.
     const node = testbed.node('node-1');
     standin.tokenReviews.set(token, {
@@ -243,7 +249,11 @@ describe('deploy/ as installed: control plane, agent, RBAC, second replica, unin
     assert.equal(await trustBundleWith('shop-default-token'), 'PERMISSION_DENIED');
   });
 
-  test('RBAC: every API request the control plane made is allowed, and every grant was used', () => {
+  test('RBAC: every API request the control plane made is allowed, and every grant was used', async () => {
+    // Route status is written after the first config is served: wait for both routes' writes.
+    const deadline = Date.now() + 10_000;
+    const statusWrites = () => standin.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/status')).length;
+    while (statusWrites() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const grants = controlPlaneGrants();
     const accesses = standin.requests.map(accessOf);
     assert.ok(accesses.length > 0);

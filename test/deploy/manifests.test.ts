@@ -92,13 +92,15 @@ describe('RBAC is least privilege', () => {
   const clusterRole = findObject(installed, 'ClusterRole', 'weft-control-plane');
   const role = findObject(installed, 'Role', 'weft-ca');
 
-  test('the ClusterRole lists and watches exactly the Kubernetes source\'s resources, and creates TokenReviews', () => {
+  test('the ClusterRole lists and watches exactly the Kubernetes source\'s resources, writes route status, and creates TokenReviews', () => {
     const granted = clusterRole.rules.flatMap((rule: any) =>
       rule.apiGroups.flatMap((group: string) => rule.resources.flatMap((resource: string) => rule.verbs.map((verb: string) => `${group}/${resource}:${verb}`))),
     );
     const wanted = [
       ...watchedResources.flatMap((resource) => ['list', 'watch'].map((verb) => `${resource.group}/${resource.plural}:${verb}`)),
       'authentication.k8s.io/tokenreviews:create',
+      // route status (kubernetes-route-status.ts): read the route, replace its status
+      ...['httproutes', 'grpcroutes'].flatMap((plural) => [`gateway.networking.k8s.io/${plural}:get`, `gateway.networking.k8s.io/${plural}/status:update`]),
     ];
     assert.deepEqual(granted.sort(), wanted.sort());
     assert.ok(clusterRole.rules.every((rule: any) => rule.resourceNames === undefined && !rule.verbs.includes('*') && !rule.resources.includes('*')));

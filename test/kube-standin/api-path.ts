@@ -10,6 +10,8 @@ export interface ApiTarget {
   /** Set for a path under /namespaces/{ns}/, and for a cluster-scoped object's own name. */
   namespace?: string;
   name?: string;
+  /** `/status` after an object's name: the status subresource (served for custom resources) */
+  subresource?: 'status';
 }
 
 function segmentsOf(pathname: string): string[] | undefined {
@@ -40,10 +42,13 @@ export function parseApiPath(pathname: string): ApiTarget | undefined {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  if (rest.length < 1 || rest.length > 2) return undefined; // subresources (status, log, ...) are not served
+  // The one subresource served is a custom resource's status; log, scale, ... are not.
+  const subresource = rest.length === 3 && rest[2] === 'status' ? 'status' : undefined;
+  if (rest.length < 1 || rest.length > 3 || (rest.length === 3 && !subresource)) return undefined;
   const type = typeAtPath(group, version, rest[0] ?? '');
   if (!type) return undefined;
   if (namespace !== undefined && !type.namespaced) return undefined;
+  if (subresource && !type.custom) return undefined;
   const name = rest[1];
-  return { type, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }) };
+  return { type, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }), ...(subresource ? { subresource } : {}) };
 }

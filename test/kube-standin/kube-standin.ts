@@ -16,6 +16,7 @@ import { type KubeStatus, status } from './status.js';
 import { WatchStream } from './watch-stream.js';
 import { handleConfigMapWrite, isConfigMapWrite } from './config-map-writes.js';
 import { handlePost, type TokenReviewUser } from './writes.js';
+import { handleStatusRequest, isStatusRequest } from './status-writes.js';
 
 export interface KubeStandinOptions extends ObjectStoreOptions {
   /** Send a BOOKMARK on every open watch this often (the real server: about once a minute). Off when unset. */
@@ -185,6 +186,12 @@ export class KubeStandin {
       const planted = this.#planted(target.type.plural, request.method ?? '');
       if (planted) return this.#fail(response, planted);
       return void handleConfigMapWrite(this.store, request, response, target);
+    }
+    // Route status, written by the control plane (status-writes.ts).
+    if (isStatusRequest(target)) {
+      const planted = this.#planted(target.type.plural, request.method ?? '');
+      if (planted) return this.#fail(response, planted);
+      return void handleStatusRequest(this.store, request, response, target);
     }
     // Creating a Secret and TokenReviews, for the control plane's CA (writes.ts).
     if (request.method === 'POST') return void handlePost(this.store, this.tokenReviews, request, response, url.pathname);
