@@ -195,9 +195,9 @@ export function toGrpcRoute(object: Extract<ManifestObject, { kind: 'GRPCRoute' 
 /** Errors for references to Services (or ports of them) that are not in `services` (keyed `namespace/name`). */
 export function checkRouteReferences(object: RouteObject, route: HttpRoute | GrpcRoute, services: ReadonlyMap<string, Service>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const lookup = (ref: { name: string; namespace: string }, path: FieldPath, what: string): Service | undefined => {
+  const lookup = (ref: { name: string; namespace: string }, path: FieldPath, what: string, severity: ConfigIssue['severity'] = 'error', why = ''): Service | undefined => {
     const service = services.get(`${ref.namespace}/${ref.name}`);
-    if (!service) issues.push(issueAt(object, 'error', [...path, 'name'], `${what} Service ${ref.namespace}/${ref.name} does not exist`));
+    if (!service) issues.push(issueAt(object, severity, [...path, 'name'], `${what} Service ${ref.namespace}/${ref.name} does not exist${why}`));
     return service;
   };
   const ports = (service: Service) => service.ports.map((port) => port.port).join(', ');
@@ -215,10 +215,14 @@ export function checkRouteReferences(object: RouteObject, route: HttpRoute | Grp
     }
   });
 
-  const checkBackend = (ref: { name: string; namespace: string; port: number }, path: FieldPath, what: string) => {
-    const service = lookup(ref, path, what);
+  // A backendRef of weight 0 is never sent to, so one that does not resolve cannot split traffic
+  // the author did not mean: a warning, and the route stands (the conformance suite's
+  // MeshGRPCRouteWeight has such an echo-v3). Any other dangling reference rejects the route.
+  const checkBackend = (ref: { name: string; namespace: string; port: number; weight?: number }, path: FieldPath, what: string) => {
+    const [severity, why] = ref.weight === 0 ? (['warning', '; its weight is 0, so nothing is sent to it'] as const) : (['error', ''] as const);
+    const service = lookup(ref, path, what, severity, why);
     if (service && !service.ports.some((port) => port.port === ref.port)) {
-      issues.push(issueAt(object, 'error', [...path, 'port'], `Service ${ref.namespace}/${ref.name} has no port ${ref.port} (its ports: ${ports(service)})`));
+      issues.push(issueAt(object, severity, [...path, 'port'], `Service ${ref.namespace}/${ref.name} has no port ${ref.port} (its ports: ${ports(service)})${why}`));
     }
   };
   route.rules.forEach((rule, ruleIndex) => {
