@@ -40,6 +40,8 @@ export interface MeshRequest {
 
 export class ConformanceMesh {
   readonly echoes = new Map<string, EchoApp>();
+  /** what the control plane warned about when it accepted the last routes applied */
+  warnings: string[] = [];
   #routes = '';
 
   private constructor(readonly mesh: TestbedMesh) {}
@@ -84,6 +86,7 @@ export class ConformanceMesh {
     if (text === this.#routes) return;
     const { testbed, controlPlane } = this.mesh;
     const servedBefore = this.#lastServedVersion();
+    const linesBefore = testbed.readLogLines(controlPlane!.logFile).length;
     // Written beside the config dir and renamed in: the watcher never reads half a file.
     const staged = join(testbed.runDir, 'routes.yaml.staged');
     writeFileSync(staged, text);
@@ -100,15 +103,16 @@ export class ConformanceMesh {
         .map((l) => JSON.stringify(l));
       throw new Error(`the control plane served no new version for ${files.join(', ') || 'no routes'} within ${applyTimeoutMs} ms; it said: ${said.join('\n') || 'nothing'}`);
     }
+    // A version is served when anything changed, also when a route of the file was rejected
+    // (the routes of the last test went away): a case would then run on the wrong routes.
+    const complaints = testbed.readLogLines(controlPlane!.logFile).slice(linesBefore).filter((l) => l.level >= 40);
+    const errors = complaints.filter((l) => l.level >= 50 || /rejected/.test(String(l.msg)));
+    if (errors.length > 0) throw new Error(`the control plane did not accept ${files.join(', ')}: ${errors.map((l) => l.msg).join('\n')}`);
+    this.warnings = complaints.map((l) => String(l.msg));
     for (const node of this.mesh.agents.keys()) {
       await this.mesh.waitForAgentLog(node, (l) => l.msg === 'config applied' && Number(l.version) >= served, applyTimeoutMs);
     }
     this.#routes = text;
-  }
-
-  /** Warnings and errors the control plane logged since `from` lines (route checks speak there). */
-  controlPlaneComplaints(from = 0): Record<string, any>[] {
-    return this.mesh.testbed.readLogLines(this.mesh.controlPlane!.logFile).slice(from).filter((l) => l.level >= 40);
   }
 
   /** One HTTP request from a pod, as upstream's echo client sends it: `http://<host><path>`, the Service names resolved. */
