@@ -14,6 +14,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { installRoot } from '../../../core/paths.js';
 import { curlInPod, type CurlRequest, type CurlResponse } from '../../../testbed/echo/curl.js';
 import { startEcho, type EchoApp } from '../../../testbed/echo/echo-app.js';
@@ -138,6 +139,17 @@ export class ConformanceMesh {
     const [host, port] = target.split(':');
     const ip = serviceAddresses()[host!] ?? host!;
     return grpcEchoInPod(this.mesh.testbed, from ?? 'client', { authority: target, ...rest, target: `${ip}:${port}` });
+  }
+
+  /** The node's 'request complete' lines that match, waiting (bounded) until there are `count` (the agent batches its log writes). */
+  async accessLines(node: string, predicate: (line: Record<string, any>) => boolean, count: number, timeoutMs = 3000): Promise<Record<string, any>[]> {
+    const deadline = Date.now() + timeoutMs;
+    let lines = this.agentLines(node).filter((l) => l.msg === 'request complete' && predicate(l));
+    while (lines.length < count && Date.now() < deadline) {
+      await sleep(100);
+      lines = this.agentLines(node).filter((l) => l.msg === 'request complete' && predicate(l));
+    }
+    return lines;
   }
 
   /** Agent log lines of a node so far. */

@@ -197,6 +197,12 @@ describe('Gateway API mesh conformance (GAMMA) on the testbed', { timeout: 300_0
       [{ path: '/named' }, { backend: 'echo-v1' }],
       [{ path: '/unnamed' }, { backend: 'echo-v2' }],
     ]);
+    // stricter: the name is the proxy's too; its access log says which rule decided
+    const lines = await mesh.accessLines('node-1', (l) => l.route === 'HTTPRoute gateway-conformance-mesh/mesh-http-named-rules', 12);
+    assert.deepEqual(
+      [...new Set(lines.map((l) => `${l.path} rule ${l.rule} ${l.ruleName ?? '(unnamed)'}`))].sort(),
+      ['/named rule 0 named-rule', '/unnamed rule 1 (unnamed)'],
+    );
   });
 
   test('MeshConsumerRoute: a route in another namespace applies only to requests from that namespace', async () => {
