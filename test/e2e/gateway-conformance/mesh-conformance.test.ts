@@ -111,6 +111,10 @@ describe('Gateway API mesh conformance (GAMMA) on the testbed', { timeout: 300_0
       [{ host: 'echo', path: '/v1/' }, { status: 404 }],
       [{ host: 'echo', path: '/v3' }, { status: 404 }],
     ]);
+    // stricter: every /v2 went to node-2 through the tunnel, every /v1 stayed on node-1 (at least 3 in a row, HTTP/1.1 and h2c)
+    const lines = await mesh.accessLines('node-1', (l) => l.route === 'HTTPRoute gateway-conformance-mesh/mesh-split' && l.status === 200, 12);
+    assert.ok(lines.length >= 12, `${lines.length} access lines`);
+    assert.deepEqual([...new Set(lines.map((l) => `${l.path} ${l.tunnel ? 'through the tunnel' : 'on the node'}`))].sort(), ['/v1 on the node', '/v2 through the tunnel']);
   });
 
   test('MeshHTTPRouteMatching: path and header matches pick the backend, by precedence', async () => {
