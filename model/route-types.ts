@@ -20,6 +20,8 @@ export interface RouteBackendRef {
   namespace: string;
   port: number;
   weight: number;
+  /** applied, after the rule's, only to requests sent to this backend; absent: none */
+  filters?: BackendRefFilter[];
 }
 
 export interface HeaderMatch {
@@ -40,7 +42,7 @@ export interface HeaderModifier {
 }
 
 export interface RequestMirror {
-  backendRef: Omit<RouteBackendRef, 'weight'>;
+  backendRef: Omit<RouteBackendRef, 'weight' | 'filters'>;
   /** At most one of percent and fraction; neither mirrors every request. */
   percent?: number;
   fraction?: { numerator: number; denominator: number };
@@ -72,6 +74,9 @@ export type HttpRouteFilter =
   | { type: 'RequestRedirect'; requestRedirect: RequestRedirect }
   | { type: 'URLRewrite'; urlRewrite: UrlRewrite };
 
+/** The filters a backendRef may carry (Gateway API allows more; Weft takes the header modifiers). */
+export type BackendRefFilter = Extract<HttpRouteFilter, { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' }>;
+
 export type GrpcRouteFilter = Extract<HttpRouteFilter, { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestMirror' }>;
 
 /** 0 means no timeout, as in the Gateway API. */
@@ -102,6 +107,8 @@ export interface HttpRouteMatch {
 }
 
 export interface HttpRouteRule {
+  /** the rule's name (GEP-995), for logs and metrics */
+  name?: string;
   /** Never empty: a rule written without matches matches PathPrefix "/". */
   matches: HttpRouteMatch[];
   filters: HttpRouteFilter[];
@@ -137,6 +144,8 @@ export interface GrpcRouteMatch {
 }
 
 export interface GrpcRouteRule {
+  /** the rule's name (GEP-995), for logs and metrics */
+  name?: string;
   /** Empty matches every request. */
   matches: GrpcRouteMatch[];
   filters: GrpcRouteFilter[];

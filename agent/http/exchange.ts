@@ -35,7 +35,10 @@ export interface RouteUse {
   kind: 'HTTPRoute' | 'GRPCRoute';
   namespace: string;
   name: string;
+  /** the rule's place in its route */
   rule: number;
+  /** the rule's name, when it has one */
+  ruleName?: string;
 }
 
 export interface HttpExchange {

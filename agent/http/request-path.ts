@@ -13,6 +13,7 @@ import { filled } from '../stack/stack.js';
 import { serviceKey } from '../state/destination.js';
 import { channels } from '../telemetry/events.js';
 import { nextExchangeId, type Backend, type DownstreamRequest, type DownstreamResponse, type HttpExchange } from './exchange.js';
+import { modifyRequestHeaders } from './header-modifier.js';
 import { sendLocalReply } from './local-reply.js';
 import { requestView } from './request-view.js';
 import { proxyUpgrade, replyOnUpgrade } from './upgrade.js';
@@ -120,6 +121,7 @@ export class RequestPath {
     // Retries and mirrors send the body again: read it first (bounded; past the bound it streams and is sent once).
     const body = decision.retry || decision.mirrors.length > 0 ? await readBody(exchange.downstream.request, maxBufferedBodyBytes) : undefined;
     for (const mirror of decision.mirrors) this.#mirror(exchange, mirror, body);
+    for (const modifier of decision.backendRequestHeaders) modifyRequestHeaders(exchange.request.headers as Record<string, readonly string[] | undefined>, modifier);
     await this.#forward(exchange, decision, body);
   }
 

@@ -4,7 +4,10 @@
  * not resolve: 500), or send it to one backend, picked by weight, with the
  * request filters already applied to the view (header modifiers, URL
  * rewrite) and the response filters, mirrors, timeouts and retry policy
- * kept for the way back. Filters apply in the order written.
+ * kept for the way back. Filters apply in the order written; the picked
+ * backendRef's own filters (header modifiers) come after the rule's, and
+ * its request headers are changed only past the mirrors (a mirror is a copy
+ * of the request the rule made, not of the one this backend gets).
  */
 import type { HeaderModifier, RequestMirror, RouteRetry, RouteTimeouts } from '../../model/route-types.js';
 import type { ProxyState } from '../state/proxy-state.js';
@@ -21,6 +24,8 @@ export interface Forward {
   kind: 'forward';
   backend: Backend;
   route?: RouteUse;
+  /** the picked backendRef's RequestHeaderModifiers, for the request sent to it */
+  backendRequestHeaders: HeaderModifier[];
   responseHeaders: HeaderModifier[];
   mirrors: RequestMirror[];
   timeouts?: RouteTimeouts;
@@ -31,11 +36,17 @@ export type RouteDecision = Forward | { kind: 'reply'; route?: RouteUse; reply: 
 
 /** `view` is the request's normalised view; the request filters change it in place. */
 export function decideRoute(view: RequestView, lookup: RouteLookup | undefined, dialled: Backend, state: ProxyState): RouteDecision {
-  if (lookup === undefined) return { kind: 'forward', backend: dialled, responseHeaders: [], mirrors: [] };
+  if (lookup === undefined) return { kind: 'forward', backend: dialled, backendRequestHeaders: [], responseHeaders: [], mirrors: [] };
   if (lookup.outcome === 'no-route') {
     return { kind: 'reply', reply: { status: 404, flags: 'NR', message: `no ${lookup.kind} rule of ${dialled.service.namespace}/${dialled.service.name}:${dialled.port.port} matches this request` } };
   }
-  const route: RouteUse = { kind: lookup.kind, namespace: lookup.route.namespace, name: lookup.route.name, rule: lookup.ruleIndex };
+  const route: RouteUse = {
+    kind: lookup.kind,
+    namespace: lookup.route.namespace,
+    name: lookup.route.name,
+    rule: lookup.ruleIndex,
+    ...(lookup.rule.name !== undefined ? { ruleName: lookup.rule.name } : {}),
+  };
   const matchedPrefix = lookup.kind === 'HTTPRoute' ? lookup.matchedPrefix : undefined;
   const responseHeaders: HeaderModifier[] = [];
   const mirrors: RequestMirror[] = [];
@@ -77,6 +88,11 @@ export function decideRoute(view: RequestView, lookup: RouteLookup | undefined, 
   if (!backend) {
     return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `backendRef ${ref.namespace}/${ref.name}:${ref.port} of ${route.kind} ${route.namespace}/${route.name} does not resolve to a Service port` } };
   }
+  const backendRequestHeaders: HeaderModifier[] = [];
+  for (const filter of ref.filters ?? []) {
+    if (filter.type === 'RequestHeaderModifier') backendRequestHeaders.push(filter.requestHeaderModifier);
+    else responseHeaders.push(filter.responseHeaderModifier);
+  }
   const { timeouts, retry } = lookup.rule;
-  return { kind: 'forward', backend, route, responseHeaders, mirrors, ...(timeouts ? { timeouts } : {}), ...(retry ? { retry } : {}) };
+  return { kind: 'forward', backend, route, backendRequestHeaders, responseHeaders, mirrors, ...(timeouts ? { timeouts } : {}), ...(retry ? { retry } : {}) };
 }

@@ -20,7 +20,7 @@ interface Matched<K extends RouteKind, R> {
   outcome: 'matched';
   kind: K;
   route: RouteId;
-  /** The rule's place in its route (the model has no rule names yet). */
+  /** The rule's place in its route (its name, when it has one, is the rule's). */
   ruleIndex: number;
   /** Its filters, weighted backendRefs, timeouts and retry. */
   rule: R;

@@ -85,6 +85,7 @@ function terminatedRequest(exchange: HttpExchange, trustDomain: string, log: Log
       ...(exchange.grpcStatus !== undefined ? { grpcStatus: exchange.grpcStatus } : {}),
       flags: exchange.flags,
       ...(exchange.route ? { route: `${exchange.route.kind} ${exchange.route.namespace}/${exchange.route.name}`, rule: exchange.route.rule } : {}),
+      ...(exchange.route?.ruleName !== undefined ? { ruleName: exchange.route.ruleName } : {}),
       ...(exchange.attempts > 1 ? { attempts: exchange.attempts } : {}),
       ...(exchange.tunnel ? { tunnel: exchange.tunnel } : {}),
       durationMs: Math.round((exchange.durationMs ?? 0) * 1000) / 1000,

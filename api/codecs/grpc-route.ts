@@ -9,6 +9,7 @@ import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
 import {
   backendRefFromProto,
+  backendRefToProto,
   commonFilterFromProto,
   commonFilterToProto,
   headerMatchFromProto,
@@ -32,6 +33,7 @@ export function grpcRouteToProto(route: GrpcRoute): GrpcRouteProto {
     parentRefs: route.parentRefs.map(parentRefToProto),
     hostnames: [...route.hostnames],
     rules: route.rules.map((rule) => ({
+      ...optional('name', rule.name),
       matches: rule.matches.map((match) => ({
         ...optional(
           'method',
@@ -44,7 +46,7 @@ export function grpcRouteToProto(route: GrpcRoute): GrpcRouteProto {
         headers: match.headers.map(headerMatchToProto),
       })),
       filters: rule.filters.map((filter) => commonFilterToProto(filter) ?? {}),
-      backendRefs: rule.backendRefs.map((ref) => ({ ...ref })),
+      backendRefs: rule.backendRefs.map(backendRefToProto),
       ...optional('timeouts', timeoutsToProto(rule.timeouts)),
       ...optional('retry', retryToProto(rule.retry)),
     })),
@@ -57,6 +59,7 @@ export function grpcRouteFromProto(body: GrpcRoute__Output, source: SourceRef = 
     rules: body.rules.map((rule, ruleIndex) => {
       const at = `rules[${ruleIndex}]`;
       return {
+        ...optional('name', rule.name === undefined ? undefined : check.nonEmpty(rule.name, `${at}.name`)),
         matches: rule.matches.map((match, index) => {
           const field = `${at}.matches[${index}]`;
           const method = match.method;

@@ -16,6 +16,7 @@ import * as check from '../field-checks.js';
 import { type ResourceKind, resourceSource } from '../resource-kind.js';
 import {
   backendRefFromProto,
+  backendRefToProto,
   commonFilterFromProto,
   commonFilterToProto,
   headerMatchFromProto,
@@ -99,6 +100,7 @@ export function httpRouteToProto(route: HttpRoute): HttpRouteProto {
     parentRefs: route.parentRefs.map(parentRefToProto),
     hostnames: [...route.hostnames],
     rules: route.rules.map((rule) => ({
+      ...optional('name', rule.name),
       matches: rule.matches.map((match) => ({
         path: { type: pathMatchType.toProto(match.path.type), value: match.path.value },
         headers: match.headers.map(headerMatchToProto),
@@ -106,7 +108,7 @@ export function httpRouteToProto(route: HttpRoute): HttpRouteProto {
         method: match.method ?? 'METHOD_UNSPECIFIED',
       })),
       filters: rule.filters.map(httpFilterToProto),
-      backendRefs: rule.backendRefs.map((ref) => ({ ...ref })),
+      backendRefs: rule.backendRefs.map(backendRefToProto),
       ...optional('timeouts', timeoutsToProto(rule.timeouts)),
       ...optional('retry', retryToProto(rule.retry)),
     })),
@@ -131,6 +133,7 @@ export function httpRouteFromProto(body: HttpRoute__Output, source: SourceRef = 
       const at = `rules[${ruleIndex}]`;
       if (rule.matches.length === 0) fail(`${at}.matches`, 'must not be empty (a rule without matches is sent as PathPrefix "/")');
       const decoded = {
+        ...optional('name', rule.name === undefined ? undefined : check.nonEmpty(rule.name, `${at}.name`)),
         matches: rule.matches.map((match, index) => {
           const field = `${at}.matches[${index}]`;
           const path = check.present(match.path, `${field}.path`);

@@ -4,7 +4,7 @@
  * matches, header modifiers, mirrors, timeouts, retries, the filters both
  * kinds have, and a route's head (name, namespace, parents, hostnames).
  */
-import type { RouteBackendRef__Output } from '../../proto/generated/weft/v1/RouteBackendRef.js';
+import type { RouteBackendRef as RouteBackendRefProto, RouteBackendRef__Output } from '../../proto/generated/weft/v1/RouteBackendRef.js';
 import type { RouteHeaderMatch, RouteHeaderMatch__Output } from '../../proto/generated/weft/v1/RouteHeaderMatch.js';
 import type { RouteHeaderModifier, RouteHeaderModifier__Output } from '../../proto/generated/weft/v1/RouteHeaderModifier.js';
 import type { RouteParentRef, RouteParentRef__Output } from '../../proto/generated/weft/v1/RouteParentRef.js';
@@ -12,6 +12,7 @@ import type { RouteRequestMirror, RouteRequestMirror__Output } from '../../proto
 import type { RouteRetry, RouteRetry__Output } from '../../proto/generated/weft/v1/RouteRetry.js';
 import type { RouteTimeouts, RouteTimeouts__Output } from '../../proto/generated/weft/v1/RouteTimeouts.js';
 import type {
+  BackendRefFilter,
   GrpcRouteFilter,
   HeaderMatch,
   HeaderModifier,
@@ -23,7 +24,7 @@ import type {
   RouteTimeouts as Timeouts,
 } from '../../model/types.js';
 import * as check from '../field-checks.js';
-import { enumCodec, integer, milliseconds, optional, regex } from './wire-values.js';
+import { enumCodec, fail, integer, milliseconds, optional, regex } from './wire-values.js';
 
 const headerMatchType = enumCodec({ Exact: 'EXACT', RegularExpression: 'REGULAR_EXPRESSION' });
 
@@ -40,12 +41,29 @@ function parentRefFromProto(ref: RouteParentRef__Output, field: string): ParentR
   };
 }
 
+export function backendRefToProto(ref: RouteBackendRef): RouteBackendRefProto {
+  return {
+    name: ref.name,
+    namespace: ref.namespace,
+    port: ref.port,
+    weight: ref.weight,
+    filters: (ref.filters ?? []).map((filter) => commonFilterToProto(filter) ?? {}),
+  };
+}
+
 export function backendRefFromProto(ref: RouteBackendRef__Output, field: string): RouteBackendRef {
+  const filters = ref.filters.map((filter, index): BackendRefFilter => {
+    const at = `${field}.filters[${index}]`;
+    const decoded = commonFilterFromProto(filter, at);
+    if (decoded?.type !== 'RequestHeaderModifier' && decoded?.type !== 'ResponseHeaderModifier') return fail(at, 'sets no header modifier');
+    return decoded;
+  });
   return {
     name: check.nonEmpty(ref.name, `${field}.name`),
     namespace: check.dnsLabel(ref.namespace, `${field}.namespace`),
     port: check.port(ref.port, `${field}.port`),
     weight: integer(ref.weight, `${field}.weight`, 0, 1_000_000),
+    ...optional('filters', filters.length > 0 ? filters : undefined),
   };
 }
 

@@ -11,6 +11,7 @@ import type { FieldPath } from './field-path.js';
 import type { ConfigIssue } from '../../model/issues.js';
 import { issueAt, type ManifestObject } from './manifest-object.js';
 import type {
+  BackendRefFilter,
   GrpcRoute,
   GrpcRouteFilter,
   HeaderMatch,
@@ -44,8 +45,22 @@ function toParentRef(ref: Static<typeof ParentRefSchema>, routeNamespace: string
   };
 }
 
-function toBackendRef(ref: { name: string; namespace?: string; port: number; weight?: number }, routeNamespace: string): RouteBackendRef {
-  return { name: ref.name, namespace: ref.namespace ?? routeNamespace, port: ref.port, weight: ref.weight ?? 1 };
+type BackendFilterManifest = { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' } & Partial<Record<'requestHeaderModifier' | 'responseHeaderModifier', Static<typeof HeaderModifierSchema>>>;
+
+function toBackendFilter(filter: BackendFilterManifest): BackendRefFilter {
+  return filter.type === 'RequestHeaderModifier'
+    ? { type: filter.type, requestHeaderModifier: toHeaderModifier(filter.requestHeaderModifier) }
+    : { type: filter.type, responseHeaderModifier: toHeaderModifier(filter.responseHeaderModifier) };
+}
+
+function toBackendRef(ref: { name: string; namespace?: string; port: number; weight?: number; filters?: BackendFilterManifest[] }, routeNamespace: string): RouteBackendRef {
+  return {
+    name: ref.name,
+    namespace: ref.namespace ?? routeNamespace,
+    port: ref.port,
+    weight: ref.weight ?? 1,
+    ...(ref.filters && ref.filters.length > 0 ? { filters: ref.filters.map(toBackendFilter) } : {}),
+  };
 }
 
 function toHeaderMatches(matches: Array<Static<typeof HeaderMatchSchema>> | undefined): HeaderMatch[] {
@@ -67,7 +82,7 @@ function toPathModifier(modifier: Static<typeof PathModifierSchema>): HttpPathMo
 }
 
 function toMirror(mirror: Static<typeof RequestMirrorSchema>, routeNamespace: string) {
-  const { weight: _weight, ...backendRef } = toBackendRef(mirror.backendRef, routeNamespace);
+  const { weight: _weight, filters: _filters, ...backendRef } = toBackendRef(mirror.backendRef, routeNamespace);
   return {
     backendRef,
     ...(mirror.percent === undefined ? {} : { percent: mirror.percent }),
@@ -148,6 +163,7 @@ export function toHttpRoute(object: Extract<ManifestObject, { kind: 'HTTPRoute' 
     parentRefs: (spec.parentRefs ?? []).map((ref) => toParentRef(ref, namespace)),
     hostnames: [...(spec.hostnames ?? [])],
     rules: (spec.rules ?? [{}]).map((rule) => ({
+      ...optional('name', rule.name),
       matches: (rule.matches ?? [{}]).map((match) => ({
         path: { type: match.path?.type ?? 'PathPrefix', value: match.path?.value ?? '/' },
         headers: toHeaderMatches(match.headers),
@@ -172,6 +188,7 @@ export function toGrpcRoute(object: Extract<ManifestObject, { kind: 'GRPCRoute' 
     parentRefs: (spec.parentRefs ?? []).map((ref) => toParentRef(ref, namespace)),
     hostnames: [...(spec.hostnames ?? [])],
     rules: (spec.rules ?? []).map((rule) => ({
+      ...optional('name', rule.name),
       matches: (rule.matches ?? []).map((match) => ({
         ...optional(
           'method',
@@ -192,7 +209,7 @@ export function toGrpcRoute(object: Extract<ManifestObject, { kind: 'GRPCRoute' 
   };
 }
 
-/** Errors for references to Services (or ports of them) that are not in `services` (keyed `namespace/name`). */
+/** Issues for references to Services (or ports of them) that are not in `services` (keyed `namespace/name`): errors for parents, warnings for backends. */
 export function checkRouteReferences(object: RouteObject, route: HttpRoute | GrpcRoute, services: ReadonlyMap<string, Service>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const lookup = (ref: { name: string; namespace: string }, path: FieldPath, what: string): Service | undefined => {

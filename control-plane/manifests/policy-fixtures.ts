@@ -56,10 +56,18 @@ spec:
           requestMirror: { backendRef: { name: reviews-v2, port: 9080 }, fraction: { numerator: 1, denominator: 1000 } }
       backendRefs:
         - { name: reviews, port: 9080, weight: 90 }
-        - { name: reviews-v2, port: 9080, weight: 10 }
+        - name: reviews-v2
+          port: 9080
+          weight: 10
+          filters:
+            - type: RequestHeaderModifier
+              requestHeaderModifier: { set: [{ name: x-canary, value: "1" }], remove: [x-stable] }
+            - type: ResponseHeaderModifier
+              responseHeaderModifier: { add: [{ name: x-served-by, value: canary }] }
       timeouts: { request: 10s, backendRequest: 2s500ms }
       retry: { attempts: 3, backoff: 100ms, codes: [502, 503] }
-    - matches: [{ path: { type: RegularExpression, value: "/v[0-9]+/.*" } }]
+    - name: versioned
+      matches: [{ path: { type: RegularExpression, value: "/v[0-9]+/.*" } }]
       filters:
         - type: URLRewrite
           urlRewrite: { hostname: reviews.internal, path: { type: ReplaceFullPath, replaceFullPath: /v1 } }
@@ -98,10 +106,13 @@ spec:
           responseHeaderModifier: { remove: [x-debug] }
         - type: RequestMirror
           requestMirror: { backendRef: { name: reviews-v2, port: 9090 } }
-      backendRefs: [{ name: reviews, port: 9090, weight: 3 }, { name: reviews-v2, port: 9090, weight: 0 }]
+      backendRefs:
+        - { name: reviews, port: 9090, weight: 3 }
+        - { name: reviews-v2, port: 9090, weight: 0, filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { add: [{ name: x-v2, value: "1" }] } }] }
       timeouts: { backendRequest: 1s }
       retry: { attempts: 2, codes: [14] }
-    - backendRefs: [{ name: reviews, port: 9090 }]
+    - name: fallback
+      backendRefs: [{ name: reviews, port: 9090 }]
 ---
 apiVersion: weft.dev/v1alpha1
 kind: AuthorizationPolicy

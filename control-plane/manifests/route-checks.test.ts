@@ -205,6 +205,36 @@ describe('HTTPRoute and GRPCRoute', () => {
   });
 });
 
+describe('a backendRef that does not resolve', () => {
+  const service = routes.split('---\n')[0];
+  const route = (backendRefs: string) => `${service}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: weighted, namespace: shop }
+spec:
+  parentRefs: [{ group: "", kind: Service, name: reviews, port: 9090 }]
+  rules:
+    - backendRefs: ${backendRefs}
+`;
+
+  it('with weight 0 (never sent to) is a warning, and the route stands', () => {
+    const { config, issues } = loadManifests([{ file: FILE, text: route('[{ name: reviews, port: 9090, weight: 70 }, { name: echo-v3, port: 7070, weight: 0 }]') }]);
+    assert.equal(config.grpcRoutes.length, 1);
+    const issue = issueAt(issues, 1, 'spec.rules[0].backendRefs[1].name');
+    assert.equal(issue.severity, 'warning');
+    assert.match(issue.message, /backend Service shop\/echo-v3 does not exist: it has weight 0, so no request is sent to it/);
+  });
+
+  // Gateway API: ResolvedRefs=False, the route still applies, and the requests its share gets are answered 500.
+  it('with a weight is a warning too: the route stands, and what is sent to that backend is answered 500', () => {
+    const { config, issues } = loadManifests([{ file: FILE, text: route('[{ name: reviews, port: 9090, weight: 70 }, { name: echo-v3, port: 7070, weight: 1 }]') }]);
+    assert.equal(config.grpcRoutes.length, 1);
+    const issue = issueAt(issues, 1, 'spec.rules[0].backendRefs[1].name');
+    assert.equal(issue.severity, 'warning');
+    assert.match(issue.message, /backend Service shop\/echo-v3 does not exist: requests sent to it are answered 500/);
+  });
+});
+
 describe('route helpers', () => {
   it('parses Gateway API durations to milliseconds and back', () => {
     for (const [text, ms] of [['10s', 10_000], ['500ms', 500], ['1h30m', 5_400_000], ['2s500ms', 2500], ['0s', 0], ['1m1s1ms', 61_001]] as const) {

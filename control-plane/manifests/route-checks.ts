@@ -115,7 +115,7 @@ function checkTimeouts(report: Report, path: FieldPath, timeouts: Static<typeof 
 
 interface CommonRule {
   filters?: Array<{ type: keyof typeof filterFields } & Record<string, unknown>>;
-  backendRefs?: Array<{ group?: string; kind?: string; weight?: number }>;
+  backendRefs?: Array<{ group?: string; kind?: string; weight?: number; filters?: Array<{ type: keyof typeof filterFields } & Record<string, unknown>> }>;
   timeouts?: Static<typeof TimeoutsSchema>;
   retry?: { backoff?: string };
 }
@@ -134,7 +134,10 @@ function checkCommonRule(report: Report, path: FieldPath, rule: CommonRule): Set
   });
 
   const backendRefs = rule.backendRefs ?? [];
-  backendRefs.forEach((ref, index) => checkServiceRef(report, [...path, 'backendRefs', index], ref, 'a backendRef', false));
+  backendRefs.forEach((ref, index) => {
+    checkServiceRef(report, [...path, 'backendRefs', index], ref, 'a backendRef', false);
+    ref.filters?.forEach((filter, filterIndex) => checkFilterFields(report, [...path, 'backendRefs', index, 'filters', filterIndex], filter));
+  });
   if (backendRefs.length > 0 && backendRefs.every((ref) => (ref.weight ?? 1) === 0)) {
     report('error', [...path, 'backendRefs'], 'the weights sum to 0: every request would fail; give at least one backendRef a weight above 0');
   }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { EchoAnswer } from './echo-answer.js';
 import type { EchoContext } from './echo-http-handler.js';
-import { EchoKnobError, knobReader, pickCode, readKnobs, type Knobs } from './echo-knobs.js';
+import { delayOf, EchoKnobError, knobReader, pickCode, readKnobs, type Knobs } from './echo-knobs.js';
 import { echoService, metadataAsRecord, type EchoRequestMessage, type EchoResponseMessage } from './echo-proto.js';
 
 type Call = grpc.ServerUnaryCall<EchoRequestMessage, EchoResponseMessage> | grpc.ServerReadableStream<EchoRequestMessage, EchoResponseMessage> | grpc.ServerWritableStream<EchoRequestMessage, EchoResponseMessage> | grpc.ServerDuplexStream<EchoRequestMessage, EchoResponseMessage>;
@@ -115,7 +115,8 @@ async function decide(context: EchoContext, port: number, call: Call, request: E
     call.sendMetadata(initial);
   }
 
-  if (knobs.delayMs > 0) await sleep(knobs.delayMs);
+  const delayMs = delayOf(knobs, answer.attempt);
+  if (delayMs > 0) await sleep(delayMs);
   if (answer.attempt !== undefined && answer.attempt <= knobs.failFirst) {
     const code = grpcCode(knobs.failWith ?? 'UNAVAILABLE');
     if (code === undefined) return failing(grpc.status.INVALID_ARGUMENT, `fail_with is a gRPC code number or name, got ${knobs.failWith}`);

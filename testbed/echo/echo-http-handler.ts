@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { patternChunks } from '../byte-pattern.js';
 import { headersAsReceived, type EchoAnswer } from './echo-answer.js';
 import type { HttpExchange } from './echo-http-listener.js';
-import { AttemptCounter, EchoKnobError, knobReader, pickCode, readKnobs, type Knobs } from './echo-knobs.js';
+import { AttemptCounter, delayOf, EchoKnobError, knobReader, pickCode, readKnobs, type Knobs } from './echo-knobs.js';
 
 export interface EchoIdentity {
   pod: string;
@@ -60,7 +60,8 @@ export async function answerHttp(context: EchoContext, exchange: HttpExchange): 
     return sendJson(context, exchange, { ...answer, status: 400 }, [['x-echo-error', error.message]]);
   }
 
-  if (knobs.delayMs > 0) await sleep(knobs.delayMs);
+  const delayMs = delayOf(knobs, answer.attempt);
+  if (delayMs > 0) await sleep(delayMs);
   if (answer.attempt !== undefined && answer.attempt <= knobs.failFirst) return fail(context, exchange, answer, knobs.failWith ?? '503');
 
   answer.status = pickCode(knobs.codes, 200);

@@ -1,7 +1,7 @@
 /** The echo's knobs as read from a request, without a testbed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AttemptCounter, EchoKnobError, knobReader, pickCode, readKnobs } from './echo-knobs.js';
+import { AttemptCounter, delayOf, EchoKnobError, knobReader, pickCode, readKnobs } from './echo-knobs.js';
 
 const fromQuery = (query: string, headers: Record<string, string> = {}) => readKnobs(knobReader(new URLSearchParams(query), (name) => headers[name]));
 
@@ -14,11 +14,12 @@ test('knobs come from the query, else from x-echo-* headers; the query wins', ()
     trailers: [],
     failFirst: 2,
     failWith: 'reset',
+    failDelayMs: undefined,
     size: 10,
   });
   assert.equal(fromQuery('delay=250').delayMs, 250);
   assert.equal(fromQuery('delay=250ms').delayMs, 250);
-  assert.deepEqual(fromQuery(''), { delayMs: 0, codes: [], headers: [], trailers: [], failFirst: 0, failWith: undefined, size: undefined });
+  assert.deepEqual(fromQuery(''), { delayMs: 0, codes: [], headers: [], trailers: [], failFirst: 0, failWith: undefined, failDelayMs: undefined, size: undefined });
 });
 
 test('a bad knob is an EchoKnobError naming it', () => {
@@ -40,4 +41,11 @@ test('attempts are counted per request id, the oldest ids forgotten past the bou
   attempts.count('c'); // forgets b, the least recently seen
   assert.equal(attempts.count('a'), 4);
   assert.equal(attempts.count('b'), 1);
+});
+
+test('fail_delay delays the failing attempts only; without it they wait `delay` as the others do', () => {
+  const knobs = fromQuery('fail_first=2&fail_delay=300ms&delay=10ms');
+  assert.deepEqual([1, 2, 3].map((attempt) => delayOf(knobs, attempt)), [300, 300, 10]);
+  assert.deepEqual([1, 3].map((attempt) => delayOf(fromQuery('fail_first=2&delay=10ms'), attempt)), [10, 10]);
+  assert.equal(delayOf(knobs, undefined), 10);
 });

@@ -20,6 +20,7 @@ export const knobHeaders = {
   trailers: 'x-echo-trailers',
   fail_first: 'x-echo-fail-first',
   fail_with: 'x-echo-fail-with',
+  fail_delay: 'x-echo-fail-delay',
   size: 'x-echo-size',
 } as const;
 
@@ -37,6 +38,8 @@ export interface Knobs {
   failFirst: number;
   /** how they fail: an HTTP status or 'reset' (HTTP), a gRPC code number or name (gRPC) */
   failWith: string | undefined;
+  /** the delay of a failing attempt instead of delayMs (echo-basic's delayRetry): retries that time out, then one that does not */
+  failDelayMs: number | undefined;
   /** HTTP: answer this many pattern bytes, streamed, instead of the JSON */
   size: number | undefined;
 }
@@ -50,6 +53,7 @@ export function readKnobs(knob: (name: KnobName) => string | undefined): Knobs {
   const delay = knob('delay');
   const size = knob('size');
   const failFirst = knob('fail_first');
+  const failDelay = knob('fail_delay');
   return {
     delayMs: delay === undefined ? 0 : parseDuration(delay),
     codes: parseCodes(knob('codes')),
@@ -57,6 +61,7 @@ export function readKnobs(knob: (name: KnobName) => string | undefined): Knobs {
     trailers: parsePairs('trailers', knob('trailers')),
     failFirst: failFirst === undefined ? 0 : parseInteger('fail_first', failFirst, 0, maxFailFirst),
     failWith: knob('fail_with'),
+    failDelayMs: failDelay === undefined ? undefined : parseDuration(failDelay),
     size: size === undefined ? undefined : parseInteger('size', size, 0, maxSize),
   };
 }
@@ -64,6 +69,12 @@ export function readKnobs(knob: (name: KnobName) => string | undefined): Knobs {
 /** The knob reader for a request: the query first, then the x-echo-* header. */
 export function knobReader(query: URLSearchParams | undefined, header: (name: string) => string | undefined): (name: KnobName) => string | undefined {
   return (name) => query?.get(name) ?? header(knobHeaders[name]);
+}
+
+/** How long to wait before answering this attempt: a failing one waits fail_delay where it is given. */
+export function delayOf(knobs: Knobs, attempt: number | undefined): number {
+  const failing = attempt !== undefined && attempt <= knobs.failFirst;
+  return failing ? (knobs.failDelayMs ?? knobs.delayMs) : knobs.delayMs;
 }
 
 /** A code from the weighted list, or `fallback` when the list is empty. */

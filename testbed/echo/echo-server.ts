@@ -33,6 +33,8 @@
  *                                                      HTTP/2 RST_STREAM; reset-connection: TCP
  *                                                      RST on both. gRPC: a code (14, UNAVAILABLE;
  *                                                      default UNAVAILABLE)
+ *   fail_delay=300ms                x-echo-fail-delay  the failing attempts wait this instead of
+ *                                                      delay (echo-basic's delayRetry)
  *   size=N                          x-echo-size        HTTP: N pattern bytes streamed (no length)
  *                                                      instead of the JSON, who answered in
  *                                                      x-echo-pod and x-echo-version

@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   const byPod: Record<string, number> = {};
   for (const answer of calls.flatMap((c) => c.answers)) byPod[answer.pod] = (byPod[answer.pod] ?? 0) + 1;
   const report: GrpcEchoReport = { calls, byPod, elapsedMs: performance.now() - started };
-  process.stdout.write(`${JSON.stringify({ msg: 'grpc client done', ...report })}\n`);
+  // Resolved once written: process.exit right after a write into a pipe drops what the pipe has
+  // not taken yet (a 500-call report is larger than the pipe's buffer).
+  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ msg: 'grpc client done', ...report })}\n`, () => resolve()));
 }
 
 const hardDeadline = setTimeout(() => {

@@ -12,6 +12,7 @@ import {
   HeaderModifierSchema,
   RequestMirrorSchema,
   RetrySchema,
+  RuleName,
   routeSpecFields,
   TimeoutsSchema,
 } from './route-common.js';
@@ -47,6 +48,7 @@ export const GrpcRouteFilterSchema = Type.Object(
 
 export const GrpcRouteRuleSchema = Type.Object(
   {
+    name: Type.Optional(RuleName),
     matches: Type.Optional(Type.Array(GrpcRouteMatchSchema, { maxItems: 8 })),
     filters: Type.Optional(Type.Array(GrpcRouteFilterSchema, { maxItems: 16 })),
     backendRefs: Type.Optional(Type.Array(BackendRefSchema, { maxItems: 16 })),

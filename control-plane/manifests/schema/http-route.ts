@@ -11,6 +11,7 @@ import {
   RedirectStatusCode,
   RequestMirrorSchema,
   RetrySchema,
+  RuleName,
   routeSpecFields,
   TimeoutsSchema,
 } from './route-common.js';
@@ -76,6 +77,7 @@ const defaultMatches = [{ path: { type: 'PathPrefix', value: '/' } }];
 
 export const HttpRouteRuleSchema = Type.Object(
   {
+    name: Type.Optional(RuleName),
     matches: Type.Optional(Type.Array(HttpRouteMatchSchema, { maxItems: 64, default: defaultMatches })),
     filters: Type.Optional(Type.Array(HttpRouteFilterSchema, { maxItems: 16 })),
     backendRefs: Type.Optional(Type.Array(BackendRefSchema, { maxItems: 16 })),

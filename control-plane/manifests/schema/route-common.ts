@@ -85,13 +85,13 @@ const backendObjectFields = {
 
 export const BackendObjectRefSchema = Type.Object(backendObjectFields, { additionalProperties: false });
 
-export const BackendRefSchema = Type.Object(
-  {
-    ...backendObjectFields,
-    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1 })),
-  },
-  { additionalProperties: false },
-);
+/** Gateway API SectionName: a rule's optional name (GEP-995). */
+export const RuleName = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+  description: 'a rule name: lower-case letters, digits, "-" and "."',
+});
 
 export const HeaderMatchType = StringEnum(['Exact', 'RegularExpression'], { default: 'Exact' });
 
@@ -114,6 +114,27 @@ export const HeaderModifierSchema = Type.Object(
     set: Type.Optional(Type.Array(HeaderSchema, { maxItems: 16 })),
     add: Type.Optional(Type.Array(HeaderSchema, { maxItems: 16 })),
     remove: Type.Optional(Type.Array(HeaderName, { maxItems: 16 })),
+  },
+  { additionalProperties: false },
+);
+
+export const BACKEND_FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier'] as const;
+
+/** A backendRef's own filters, applied only to requests sent to it: Weft takes the header modifiers. */
+export const BackendRefFilterSchema = Type.Object(
+  {
+    type: StringEnum(BACKEND_FILTER_TYPES),
+    requestHeaderModifier: Type.Optional(HeaderModifierSchema),
+    responseHeaderModifier: Type.Optional(HeaderModifierSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const BackendRefSchema = Type.Object(
+  {
+    ...backendObjectFields,
+    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1 })),
+    filters: Type.Optional(Type.Array(BackendRefFilterSchema, { maxItems: 16 })),
   },
   { additionalProperties: false },
 );
