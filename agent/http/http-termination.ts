@@ -11,6 +11,7 @@ import { createServer as createHttp1Server, type IncomingMessage, type Server as
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { OutboundConnection } from '../stack/connection.js';
+import { channels } from '../telemetry/events.js';
 import type { DownstreamResponse } from './exchange.js';
 import type { ClientProtocol, RequestPath } from './request-path.js';
 
@@ -39,8 +40,22 @@ export class HttpTermination {
     });
   }
 
-  /** Serves the connection's requests until the client's connection closes. */
-  serve(connection: OutboundConnection, protocol: ClientProtocol): Promise<void> {
+  /**
+   * Serves the connection's requests until the client's connection closes.
+   * The connection itself is reported as any proxied one (istio_tcp_*, its
+   * `connection complete` line: the bytes the client sent and received),
+   * as ztunnel reports the connections it hands to a waypoint; each request
+   * is reported on its own (istio_requests_total, `request complete`).
+   */
+  async serveReported(connection: OutboundConnection, protocol: ClientProtocol): Promise<void> {
+    const { scope, socket } = connection;
+    if (channels.connectionOpen.hasSubscribers) channels.connectionOpen.publish({ scope, connection });
+    await this.#serve(connection, protocol);
+    connection.result = { sent: socket.bytesRead, received: socket.bytesWritten };
+    if (channels.connectionClose.hasSubscribers) channels.connectionClose.publish({ scope, connection });
+  }
+
+  #serve(connection: OutboundConnection, protocol: ClientProtocol): Promise<void> {
     const { socket } = connection;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     if (protocol === 'http1') {

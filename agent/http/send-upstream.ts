@@ -92,6 +92,12 @@ function sendBody(exchange: HttpExchange, upstream: NodeJS.WritableStream, optio
   request.pipe(upstream);
 }
 
+/** Whether the request carries a body (a length above 0, or chunked). */
+function hasBody(request: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** A response the client must not see (a retried status, a mirror's): read to its end and dropped. */
 function drain(stream: NodeJS.ReadableStream): void {
   stream.on('error', () => undefined);
@@ -172,7 +178,10 @@ function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoin
       }
       if (!options.body) downstreamRequest.unpipe(upstream);
       if (options.signal?.aborted) return; // onAbort said it
-      settle({ result: connected ? 'reset' : 'connect', error });
+      // A kept-alive connection the pod closed as it was reused (the race every HTTP/1.1 client has): a
+      // request without a body is sent again on another connection, as nothing of it can have been acted on.
+      const resend = upstream.reusedSocket && !hasBody(downstreamRequest) && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+      settle({ result: connected && !resend ? 'reset' : 'connect', error });
     });
   });
 }

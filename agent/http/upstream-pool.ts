@@ -38,6 +38,10 @@ class TransportAgent extends Agent {
       (transport) => {
         if (transport.kind === 'socket') return callback!(null, transport.socket);
         this.tunnels.set(transport.stream, transport.tunnel);
+        // A CONNECT stream stays writable after the pod's end (HTTP/2 streams are half-open): once the
+        // pod's server has closed its side the connection is done, and must leave the pool at once, or
+        // the next request would be written into a connection nobody reads.
+        transport.stream.once('end', () => transport.stream.destroy());
         callback!(null, transport.stream);
       },
       (error: Error) => callback!(error, undefined as unknown as Duplex),

@@ -31,8 +31,9 @@ import { ConnectionRefusedError } from './proxy-errors.js';
 
 /** How long a connection to a Service port that declares no protocol waits for the client's first bytes before it is TCP. */
 export const defaultProtocolDetectTimeoutMs = 1000;
-/** A pooled upstream HTTP connection unused this long is closed. */
-const upstreamIdleTimeoutMs = 30_000;
+/** A pooled upstream HTTP connection unused this long is closed: under Node's own keep-alive timeout (5 s),
+ * the commonest server's, so the proxy lets go of a connection before the pod does, not while reusing it. */
+const upstreamIdleTimeoutMs = 4_000;
 
 export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Handler<OutboundConnection> {
   const detectTimeoutMs = inputs.config.protocolDetectTimeoutMs ?? defaultProtocolDetectTimeoutMs;
@@ -42,7 +43,7 @@ export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Ha
       sourceWorkload(inputs), // who dialled, from its cgroup
       destination(inputs), // what that address is in the mesh
       // authorize(inputs): policy on (source, destination) goes here, before anything is dialled
-      chooseProtocol({ detectTimeoutMs, state: inputs.state }, (connection) => http.serve(connection, connection.http!.client)), // HTTP: per request from here on
+      chooseProtocol({ detectTimeoutMs, state: inputs.state }, (connection) => http.serveReported(connection, connection.http!.client)), // HTTP: per request from here on
       detectProtocol(), // TCP: watch for HTTP/1 anyway, for telemetry (a pod dialled by its IP)
       balance(), // the endpoints in the order to try
       connect(inputs), // direct to a pod of this node, else a CONNECT stream on the tunnel pool

@@ -42,7 +42,8 @@ export interface ConnectionContext {
   tunnelled: boolean;
 }
 
-export function tcpLabels(source: Workload, destination: Destination, endpoint: Endpoint, context: ConnectionContext): TcpLabels {
+/** `endpoint` absent: a terminated HTTP connection, whose requests each go to an endpoint of their own (their labels say which). */
+export function tcpLabels(source: Workload, destination: Destination, endpoint: Endpoint | undefined, context: ConnectionContext): TcpLabels {
   const { trustDomain } = context;
   const principal = (workload: Workload) => spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
   const service = destination.kind === 'service' ? destination.service : undefined;
@@ -51,9 +52,9 @@ export function tcpLabels(source: Workload, destination: Destination, endpoint: 
     source_workload: workloadName(source),
     source_workload_namespace: source.namespace,
     source_principal: principal(source),
-    destination_workload: workloadName(endpoint.workload),
-    destination_workload_namespace: endpoint.workload.namespace,
-    destination_principal: principal(endpoint.workload),
+    destination_workload: endpoint ? workloadName(endpoint.workload) : 'unknown',
+    destination_workload_namespace: endpoint ? endpoint.workload.namespace : 'unknown',
+    destination_principal: endpoint ? principal(endpoint.workload) : 'unknown',
     destination_service: service ? `${service.name}.${service.namespace}.svc.cluster.local` : 'unknown',
     destination_service_name: service?.name ?? 'unknown',
     destination_service_namespace: service?.namespace ?? 'unknown',
@@ -150,7 +151,8 @@ export class ConnectionLabels {
 
   #outbound(connection: OutboundConnection): Described {
     const source = filled(connection.source, 'source');
-    const endpoint = filled(connection.endpoint, 'endpoint');
+    // A terminated HTTP connection has no one endpoint: its requests say where each went.
+    const endpoint = connection.http ? undefined : filled(connection.endpoint, 'endpoint');
     const labels = tcpLabels(source, filled(connection.destination, 'destination'), endpoint, {
       trustDomain: this.trustDomain,
       tunnelled: connection.tunnel !== undefined,
@@ -159,12 +161,9 @@ export class ConnectionLabels {
     return {
       labels,
       src: { workload: namespaced(source), principal: labels.source_principal, addr: `${ip}:${port}` },
-      dst: {
-        service: labels.destination_service,
-        workload: namespaced(endpoint.workload),
-        principal: labels.destination_principal,
-        addr: `${endpoint.ip}:${endpoint.port}`,
-      },
+      dst: endpoint
+        ? { service: labels.destination_service, workload: namespaced(endpoint.workload), principal: labels.destination_principal, addr: `${endpoint.ip}:${endpoint.port}` }
+        : { service: labels.destination_service, protocol: connection.http!.client === 'http2' ? 'HTTP/2' : 'HTTP/1.1' },
     };
   }
 }
