@@ -34,3 +34,12 @@ test('a backendRef to a Service or port that does not exist: ResolvedRefs False,
   const [status] = routeStatus(route('reviews', 'reviews', 9999), { services, grpcRoutes: [] });
   assert.match(formatParentStatus(status!), /ResolvedRefs=False \(BackendNotFound: Service shop\/reviews port 9999 does not exist\)/);
 });
+
+test('a backendRef to another namespace\'s Service that is not the parent: ResolvedRefs False, RefNotPermitted (no ReferenceGrant support yet, so refused)', () => {
+  const crossNamespace: HttpRoute = { ...route('reviews', 'reviews'), namespace: 'frontend', parentRefs: [{ name: 'reviews', namespace: 'shop' }] };
+  crossNamespace.rules[0]!.backendRefs = [{ name: 'db', namespace: 'shop', port: 5432, weight: 1 }];
+  assert.deepEqual(conditions(crossNamespace), ['Accepted=True/Accepted', 'ResolvedRefs=False/RefNotPermitted']);
+  // A consumer route sending to the Service it attaches to needs no grant (GEP-1294).
+  crossNamespace.rules[0]!.backendRefs = [{ name: 'reviews', namespace: 'shop', port: 9080, weight: 1 }];
+  assert.deepEqual(conditions(crossNamespace), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+});

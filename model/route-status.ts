@@ -13,6 +13,7 @@
  *   the first that is not (its requests are answered 500).
  */
 import { servicePortProtocol } from './port-protocol.js';
+import { backendRefPermitted, refNotPermittedReason } from './reference-grant.js';
 import { parentRefSelects } from './route-parent.js';
 import type { GrpcRoute, HttpRoute, RouteParentRef } from './route-types.js';
 import type { MeshConfig } from './types.js';
@@ -22,7 +23,7 @@ export const routeControllerName = 'weft.dev/mesh-controller';
 export interface RouteCondition {
   type: 'Accepted' | 'ResolvedRefs';
   status: 'True' | 'False';
-  reason: 'Accepted' | 'NoMatchingParent' | 'UnsupportedValue' | 'ResolvedRefs' | 'BackendNotFound';
+  reason: 'Accepted' | 'NoMatchingParent' | 'UnsupportedValue' | 'ResolvedRefs' | 'BackendNotFound' | 'RefNotPermitted';
   message: string;
 }
 
@@ -53,6 +54,10 @@ function resolvedRefs(route: HttpRoute | GrpcRoute, config: Pick<MeshConfig, 'se
     config.services.some((service) => service.namespace === ref.namespace && service.name === ref.name && service.ports.some((port) => port.port === ref.port));
   for (const rule of route.rules) {
     const refs = [...rule.backendRefs, ...rule.filters.flatMap((filter) => (filter.type === 'RequestMirror' ? [filter.requestMirror.backendRef] : []))];
+    const refused = refs.find((ref) => !backendRefPermitted(route.namespace, route.parentRefs, ref));
+    if (refused) {
+      return { type: 'ResolvedRefs', status: 'False', reason: 'RefNotPermitted', message: `Service ${refused.namespace}/${refused.name} ${refNotPermittedReason}` };
+    }
     const missing = refs.find((ref) => !exists(ref));
     if (missing) {
       return { type: 'ResolvedRefs', status: 'False', reason: 'BackendNotFound', message: `Service ${missing.namespace}/${missing.name} port ${missing.port} does not exist` };

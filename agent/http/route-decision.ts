@@ -11,6 +11,7 @@
  */
 import type { HeaderModifier, RequestMirror, RouteRetry, RouteTimeouts } from '../../model/route-types.js';
 import type { ProxyState } from '../state/proxy-state.js';
+import { backendRefPermitted, refNotPermittedReason } from '../../model/reference-grant.js';
 import { pickBackend } from './backend-pick.js';
 import type { Backend, RouteUse } from './exchange.js';
 import { modifyRequestHeaders } from './header-modifier.js';
@@ -60,7 +61,7 @@ export function decideRoute(view: RequestView, lookup: RouteLookup | undefined, 
         responseHeaders.push(filter.responseHeaderModifier);
         break;
       case 'RequestMirror':
-        mirrors.push(filter.requestMirror);
+        if (backendRefPermitted(lookup.route.namespace, [dialled.service], filter.requestMirror.backendRef)) mirrors.push(filter.requestMirror);
         break;
       case 'RequestRedirect': {
         const { statusCode, location } = redirectLocation(
@@ -84,6 +85,10 @@ export function decideRoute(view: RequestView, lookup: RouteLookup | undefined, 
   }
   const ref = pickBackend(lookup.rule.backendRefs);
   if (!ref) return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `${route.kind} ${route.namespace}/${route.name} rule ${route.rule} has no backend to send to` } };
+  // The route is attached to the dialled Service: that is the one cross-namespace backend it may name without a grant.
+  if (!backendRefPermitted(route.namespace, [dialled.service], ref)) {
+    return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `backendRef ${ref.namespace}/${ref.name}:${ref.port} of ${route.kind} ${route.namespace}/${route.name} ${refNotPermittedReason}` } };
+  }
   const backend = state.servicePort(ref.namespace, ref.name, ref.port);
   if (!backend) {
     return { kind: 'reply', route, reply: { status: 500, flags: 'UH', message: `backendRef ${ref.namespace}/${ref.name}:${ref.port} of ${route.kind} ${route.namespace}/${route.name} does not resolve to a Service port` } };

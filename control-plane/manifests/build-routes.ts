@@ -5,6 +5,7 @@
  * has the port named. A route with a dangling reference is rejected whole,
  * so that a half-applied route never splits traffic the author did not mean.
  */
+import { backendRefPermitted, refNotPermittedReason } from '../../model/reference-grant.js';
 import type { Static } from '@sinclair/typebox';
 import { parseDuration } from '../../core/duration.js';
 import type { FieldPath } from './field-path.js';
@@ -235,6 +236,10 @@ export function checkRouteReferences(object: RouteObject, route: HttpRoute | Grp
   // A backend that does not resolve is the Gateway API's ResolvedRefs=False, not a bad route: the route applies, and
   // the requests it sends there are answered 500 (a reference with weight 0 is never picked, so it is harmless).
   const checkBackend = (ref: { name: string; namespace: string; port: number; weight?: number }, path: FieldPath, what: string) => {
+    if (!backendRefPermitted(route.namespace, route.parentRefs, ref)) {
+      issues.push(issueAt(object, 'warning', [...path, 'namespace'], `${what} Service ${ref.namespace}/${ref.name} ${refNotPermittedReason}; requests sent to it are answered 500`));
+      return;
+    }
     const service = services.get(`${ref.namespace}/${ref.name}`);
     const consequence = ref.weight === 0 ? 'it has weight 0, so no request is sent to it' : `requests sent to it are answered 500`;
     if (!service) {

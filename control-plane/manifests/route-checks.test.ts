@@ -171,7 +171,7 @@ describe('HTTPRoute and GRPCRoute', () => {
   // A backend that does not resolve is ResolvedRefs=False, not a broken route: a warning saying what its requests get.
   const plantedWarnings: typeof planted = [
     [3, 'spec.rules[0].backendRefs[0].port', 'port: 9999', /Service shop\/reviews has no port 9999 .*: requests sent to it are answered 500/],
-    [3, 'spec.rules[0].backendRefs[1].name', 'namespace: other', /backend Service other\/reviews does not exist: requests sent to it are answered 500/],
+    [3, 'spec.rules[0].backendRefs[1].namespace', 'namespace: other', /backend Service other\/reviews is in another namespace .*needs a ReferenceGrant.*answered 500/],
     [3, 'spec.rules[0].filters[0].requestMirror.backendRef.name', 'name: shadow', /mirror Service shop\/shadow does not exist/],
   ];
   for (const [document, path, needle, message] of plantedWarnings) {
