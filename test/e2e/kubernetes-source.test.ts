@@ -34,8 +34,9 @@ const runDir = join('/tmp', prefix);
 const nodes = ['node-1', 'node-2'];
 
 /** The config minus where each object came from: a file line or an API object name. */
+/** Without where each object came from, and without route ages: only the API has a creationTimestamp (a directory's routes have none). */
 function comparable(config: MeshConfig | undefined): unknown {
-  return JSON.parse(JSON.stringify(config ?? null, (key, value) => (key === 'source' ? undefined : value)));
+  return JSON.parse(JSON.stringify(config ?? null, (key, value) => (key === 'source' || key === 'creationTimestamp' ? undefined : value)));
 }
 
 function startControlPlane(name: string, args: string[]): Promise<{ child: ChildProcess; socket: string }> {
@@ -125,6 +126,11 @@ describe('Kubernetes source: the same agent config as the YAML directory', { tim
     assert.ok(node1.services.length >= 3, 'services arrived');
     assert.ok(node1.workloads.length >= 1, 'workloads arrived');
     assert.ok(node1.httpRoutes.length + node1.authorizationPolicies.length > 0, 'routes and policies arrived');
+    // The API's routes carry their age (it breaks precedence ties); the directory's cannot.
+    const fromApi = clients.find((c) => c.node === nodes[0] && c.source === 'kubernetes')!.client.config!;
+    assert.ok(fromApi.httpRoutes.every((route) => route.creationTimestamp !== undefined), 'every route from the API has its creationTimestamp');
+    const fromFiles = clients.find((c) => c.node === nodes[0] && c.source === 'files')!.client.config!;
+    assert.ok(fromFiles.httpRoutes.every((route) => route.creationTimestamp === undefined), 'no route from the directory has one');
   });
 
   test('after every watch is dropped and the cluster changes, both agree again', async () => {
