@@ -97,22 +97,11 @@ export function inboundTcpLabels(
 export function exchangeLabels(exchange: HttpExchange, trustDomain: string): Described {
   const source = filled(exchange.connection.source, 'source');
   const { backend, endpoint } = exchange;
-  const principal = (workload: Workload) => spiffeId({ trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
-  const service = backend?.service;
+  const destination: Destination = backend ? { kind: 'service', ...backend } : filled(exchange.connection.destination, 'destination');
   const labels: TcpLabels = {
-    reporter: 'source',
-    source_workload: workloadName(source),
-    source_workload_namespace: source.namespace,
-    source_principal: principal(source),
-    destination_workload: endpoint ? workloadName(endpoint.workload) : 'unknown',
-    destination_workload_namespace: endpoint ? endpoint.workload.namespace : 'unknown',
-    destination_principal: endpoint ? principal(endpoint.workload) : 'unknown',
-    destination_service: service ? `${service.name}.${service.namespace}.svc.cluster.local` : 'unknown',
-    destination_service_name: service?.name ?? 'unknown',
-    destination_service_namespace: service?.namespace ?? 'unknown',
+    ...tcpLabels(source, destination, endpoint, { trustDomain, tunnelled: exchange.tunnel !== undefined }),
     request_protocol: exchange.grpc ? 'grpc' : 'http',
     response_flags: exchange.flags,
-    connection_security_policy: exchange.tunnel ? 'mutual_tls' : 'unknown',
   };
   const { ip, port } = exchange.connection.peer;
   return {
