@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { GrpcMethodMatch, GrpcRoute, GrpcRouteMatch } from '../../model/route-types.js';
 import { grpcMethodOf } from './grpc-route-match.js';
 import { RouteTable } from './route-table.js';
-import { backendOf, grpcRoute, grpcRule, parent, request, service } from './testing/route-fixtures.js';
+import { headerMatchingCases, backendOf, grpcRoute, grpcRule, parent, request, service } from './testing/route-fixtures.js';
 
 const echo = service('shop', 'echo', [{ port: 9090, name: 'grpc' }]);
 const toEcho = [parent('shop', 'echo')];
@@ -130,19 +130,7 @@ describe('conformance: grpcroute-header-matching', () => {
       grpcRule('v2', [headers(['color', 'red']), headers(['color', 'yellow'])]),
     ]),
   );
-  const cases: Array<[Record<string, string>, string]> = [
-    [{ Version: 'one' }, 'v1'],
-    [{ Version: 'two' }, 'v2'],
-    [{ Version: 'two', Color: 'orange' }, 'v1'],
-    [{ Version: 'two', Color: 'blue' }, 'v2'],
-    [{ Color: 'orange' }, 'no-route'],
-    [{ 'Some-Other-Header': 'one' }, 'no-route'],
-    [{ Color: 'blue' }, 'v1'],
-    [{ Color: 'green' }, 'v1'],
-    [{ Color: 'red' }, 'v2'],
-    [{ Color: 'yellow' }, 'v2'],
-    [{ Color: 'purple' }, 'no-route'],
-  ];
+  const cases = headerMatchingCases;
   for (const [metadata, backend] of cases) {
     it(`${JSON.stringify(metadata)} -> ${backend}`, () => assert.equal(to('/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo', metadata), backend));
   }

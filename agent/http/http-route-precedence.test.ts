@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpRoute } from '../../model/route-types.js';
 import { RouteTable } from './route-table.js';
-import { backendOf, httpRoute, match, parent, request, rule, service } from './testing/route-fixtures.js';
+import { headerMatchingCases, backendOf, httpRoute, match, parent, request, rule, service } from './testing/route-fixtures.js';
 
 const echo = service('shop', 'echo');
 const toEcho = [parent('shop', 'echo')];
@@ -192,19 +192,7 @@ describe('conformance: httproute-header-matching', () => {
       rule('v2', [match({ headers: [header('color', 'red')] }), match({ headers: [header('color', 'yellow')] })]),
     ]),
   );
-  const cases: Array<[Record<string, string>, string]> = [
-    [{ Version: 'one' }, 'v1'],
-    [{ Version: 'two' }, 'v2'],
-    [{ Version: 'two', Color: 'orange' }, 'v1'],
-    [{ Version: 'two', Color: 'blue' }, 'v2'],
-    [{ Color: 'orange' }, 'no-route'],
-    [{ 'Some-Other-Header': 'one' }, 'no-route'],
-    [{ Color: 'blue' }, 'v1'],
-    [{ Color: 'green' }, 'v1'],
-    [{ Color: 'red' }, 'v2'],
-    [{ Color: 'yellow' }, 'v2'],
-    [{ Color: 'purple' }, 'no-route'],
-  ];
+  const cases = headerMatchingCases;
   for (const [headers, backend] of cases) {
     it(`${JSON.stringify(headers)} -> ${backend}`, () => assert.equal(to('/', { headers }), backend));
   }

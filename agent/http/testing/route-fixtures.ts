@@ -65,3 +65,18 @@ export function backendOf(lookup: { outcome: string; rule?: { backendRefs: Array
   if (lookup.outcome === 'no-route') return 'no-route';
   return lookup.rule?.backendRefs[0]?.name ?? 'no backend';
 }
+
+/** Upstream's header-matching conformance cases (HTTPRouteHeaderMatching, GRPCRouteHeaderMatching share them): headers -> the backend, or no-route. */
+export const headerMatchingCases: ReadonlyArray<[Record<string, string>, string]> = [
+  [{ Version: 'one' }, 'v1'],
+  [{ Version: 'two' }, 'v2'],
+  [{ Version: 'two', Color: 'orange' }, 'v1'],
+  [{ Version: 'two', Color: 'blue' }, 'v2'],
+  [{ Color: 'orange' }, 'no-route'],
+  [{ 'Some-Other-Header': 'one' }, 'no-route'],
+  [{ Color: 'blue' }, 'v1'],
+  [{ Color: 'green' }, 'v1'],
+  [{ Color: 'red' }, 'v2'],
+  [{ Color: 'yellow' }, 'v2'],
+  [{ Color: 'purple' }, 'no-route'],
+];
