@@ -18,3 +18,9 @@ test('round robin keeps one cursor per service port, across config updates; no e
   assert.equal(balancer.order('one', ['a', 'b'].map((s) => s))[0], 'b');
   assert.deepEqual(balancer.order('one', []), []);
 });
+
+test('next() takes turns with order() on the same rotation, one endpoint at a time', () => {
+  const rr = new RoundRobin();
+  assert.deepEqual([rr.next('k', ['a', 'b', 'c']), rr.next('k', ['a', 'b', 'c']), rr.order('k', ['a', 'b', 'c'])[0], rr.next('k', ['a', 'b', 'c'])], ['a', 'b', 'c', 'a']);
+  assert.equal(rr.next('empty', []), undefined);
+});

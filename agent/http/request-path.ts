@@ -140,7 +140,7 @@ export class RequestPath {
     for (let attempt = 0; attempt <= Math.max(retries, connectAttempts - 1); attempt++) {
       if (attempt > 0 && retry?.backoffMs) await sleep(retry.backoffMs, undefined, requestTimeout ? { signal: requestTimeout } : {}).catch(() => undefined);
       if (requestTimeout?.aborted) break;
-      const endpoint = this.#balancer.order(serviceKey(backend.service, backend.port), backend.endpoints)[0]!;
+      const endpoint = this.#balancer.next(serviceKey(backend.service, backend.port), backend.endpoints)!;
       exchange.endpoint = endpoint;
       exchange.attempts++;
       const backendTimeout = decision.timeouts?.backendRequestMs ? AbortSignal.timeout(decision.timeouts.backendRequestMs) : undefined;
@@ -184,7 +184,7 @@ export class RequestPath {
     const { backendRef } = mirror;
     const target = this.inputs.state.servicePort(backendRef.namespace, backendRef.name, backendRef.port);
     if (!target || target.endpoints.length === 0) return;
-    const endpoint = this.#balancer.order(`mirror ${serviceKey(target.service, target.port)}`, target.endpoints)[0]!;
+    const endpoint = this.#balancer.next(`mirror ${serviceKey(target.service, target.port)}`, target.endpoints)!;
     const protocol = upstreamProtocol(exchange, this.inputs.state.portProtocol(target.service, target.port));
     const copy: HttpExchange = { ...exchange, request: { ...exchange.request, headers: { ...exchange.request.headers } } };
     void sendUpstream(copy, this.pool, endpoint, protocol, {
@@ -205,7 +205,7 @@ export class RequestPath {
     if (decision.kind === 'reply') return replyOnUpgrade(client, decision.reply);
     const { backend } = decision;
     if (backend.endpoints.length === 0) return replyOnUpgrade(client, { status: 503, flags: 'UH', message: 'no healthy upstream' });
-    const endpoint = this.#balancer.order(serviceKey(backend.service, backend.port), backend.endpoints)[0]!;
+    const endpoint = this.#balancer.next(serviceKey(backend.service, backend.port), backend.endpoints)!;
     const outcome = await proxyUpgrade(this.inputs, source, endpoint, request, view, client, head);
     if (outcome.error) this.inputs.log.debug({ err: outcome.error, status: outcome.status, endpoint: `${endpoint.ip}:${endpoint.port}` }, 'upgraded connection ended with an error');
   }
