@@ -78,6 +78,8 @@ export function declaredPortProtocol(port: Pick<ServicePort, 'name' | 'appProtoc
  * the Service owner's word).
  */
 export function portProtocol(port: ServicePort, options: { grpcRouteParent: boolean }): PortProtocol {
+  // The operator's explicit word (weft.dev/opaque-ports) wins over any declaration or route.
+  if (port.opaque) return 'tcp';
   const declared = declaredPortProtocol(port);
   if (options.grpcRouteParent && (declared === undefined || declared === 'http2')) return 'grpc';
   if (declared) return declared;

@@ -24,6 +24,8 @@ export interface ServicePort {
   targetPort: number;
   protocol: 'TCP';
   appProtocol?: string;
+  /** Named in the Service's `weft.dev/opaque-ports` annotation: TCP, never read for HTTP (model/opaque-ports.ts). */
+  opaque?: boolean;
 }
 
 export interface Service {

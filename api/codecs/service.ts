@@ -17,6 +17,7 @@ function portFromProto(port: Service__Output['ports'][number], field: string): S
     targetPort: check.port(port.targetPort, `${field}.targetPort`),
     protocol: check.oneOf(['TCP'], port.protocol, `${field}.protocol`),
     ...(port.appProtocol === undefined ? {} : { appProtocol: check.nonEmpty(port.appProtocol, `${field}.appProtocol`) }),
+    ...(port.opaque ? { opaque: true } : {}),
   };
 }
 
@@ -36,6 +37,7 @@ export const serviceKind: ResourceKind<'services', ServiceProto, Service__Output
       targetPort: port.targetPort,
       protocol: port.protocol,
       ...(port.appProtocol === undefined ? {} : { appProtocol: port.appProtocol }),
+      opaque: port.opaque === true,
     })),
   }),
   fromProto: (body: Service__Output, name: string): Service => {

@@ -13,12 +13,14 @@ import { issueAt, type ManifestObject, objectLocation, objectName } from './mani
 import { policyScope } from '../../model/policy-types.js';
 import type { GrpcRoute, HttpRoute } from '../../model/route-types.js';
 import { routeOnlyOnTcpPorts, routeOnTcpReason } from '../../model/route-on-tcp.js';
+import { opaquePortsAnnotation, parseOpaquePorts } from '../../model/opaque-ports.js';
 import { DEFAULT_NAMESPACE } from './schema/common.js';
 import type { AuthorizationPolicy, LoadResult, MeshConfig, MeshNamespace, PeerAuthentication, Service, Workload } from '../../model/types.js';
 
 type ObjectOf<K extends ManifestObject['kind']> = Extract<ManifestObject, { kind: K }>;
 
 function toService({ manifest, source }: ObjectOf<'Service'>): Service {
+  const opaque = parseOpaquePorts(manifest.metadata.annotations?.[opaquePortsAnnotation], manifest.spec.ports);
   return {
     name: manifest.metadata.name,
     namespace: manifest.metadata.namespace ?? DEFAULT_NAMESPACE,
@@ -30,6 +32,7 @@ function toService({ manifest, source }: ObjectOf<'Service'>): Service {
       targetPort: port.targetPort ?? port.port,
       protocol: 'TCP' as const,
       ...(port.appProtocol === undefined ? {} : { appProtocol: port.appProtocol }),
+      ...(opaque.matches(port) ? { opaque: true } : {}),
     })),
     source,
   };

@@ -4,6 +4,7 @@
  * Service can have; routes and policies have theirs in route-checks.ts and
  * policy-checks.ts. An error here rejects the document, as a schema error does.
  */
+import { opaquePortsAnnotation, parseOpaquePorts } from '../../model/opaque-ports.js';
 import type { FieldPath } from './field-path.js';
 import { unusableAddress } from '../../model/address.js';
 import { labelKeyProblem } from '../../model/label-key.js';
@@ -35,6 +36,10 @@ function checkAddress(object: ManifestObject, path: FieldPath, ip: string): Conf
 function checkService(object: Extract<ManifestObject, { kind: 'Service' }>): ConfigIssue[] {
   const { spec } = object.manifest;
   const issues = [...checkLabelKeys(object, ['spec', 'selector'], spec.selector), ...checkAddress(object, ['spec', 'clusterIP'], spec.clusterIP)];
+  const opaque = object.manifest.metadata.annotations?.[opaquePortsAnnotation];
+  for (const entry of parseOpaquePorts(opaque, spec.ports).unknown) {
+    issues.push(issueAt(object, 'warning', ['metadata', 'annotations', opaquePortsAnnotation], `${JSON.stringify(entry)} is no port of this Service (by number or name); ignored`));
+  }
   if (Object.keys(spec.selector ?? {}).length === 0) {
     const path = spec.selector ? ['spec', 'selector'] : ['spec'];
     issues.push(issueAt(object, 'warning', path, 'no selector: no workload backs this Service, so connections to it fail'));

@@ -11,6 +11,7 @@ export interface ObjectMeta {
   resourceVersion?: string;
   creationTimestamp?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface ApiObject {

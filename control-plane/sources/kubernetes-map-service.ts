@@ -5,6 +5,7 @@
  * Services (no VIP), IPv6-only ones, UDP and SCTP ports (kube-dns has both).
  * NodePort and LoadBalancer Services are meshed through their cluster IP.
  */
+import { opaquePortsAnnotation } from '../../model/opaque-ports.js';
 import { isIPv4 } from 'node:net';
 import type { Service } from './kubernetes-api-object.js';
 import { createdAt, type MappingResult, sourceName } from './kubernetes-mapped-object.js';
@@ -40,9 +41,15 @@ export function mapService(service: Service): MappingResult {
     manifest: {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name, namespace },
+      metadata: { name, namespace, ...opaquePortsOf(service) },
       spec: { clusterIP, ...(spec.selector ? { selector: { ...spec.selector } } : {}), ports },
     },
     apiPath,
   };
+}
+
+/** The one annotation the mesh reads on a Service (model/opaque-ports.ts); the rest stay behind. */
+function opaquePortsOf(service: { metadata?: { annotations?: Record<string, string> } }): { annotations?: Record<string, string> } {
+  const value = service.metadata?.annotations?.[opaquePortsAnnotation];
+  return value === undefined ? {} : { annotations: { [opaquePortsAnnotation]: value } };
 }

@@ -89,6 +89,14 @@ describe('mapService', () => {
     dual.spec.clusterIPs = ['fd00::10', '10.96.0.5'];
     assert.equal(spec(mapService(asApi(dual))).clusterIP, '10.96.0.5');
   });
+
+  it('carries the weft.dev/opaque-ports annotation and no other', () => {
+    const annotated = service({ ...base, ports: [{ name: 'pg', port: 5000 }] });
+    annotated.metadata.annotations = { 'weft.dev/opaque-ports': 'pg', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+    const result = mapService(asApi(annotated));
+    assert.ok('manifest' in result);
+    assert.deepEqual((result.manifest.metadata as { annotations?: unknown }).annotations, { 'weft.dev/opaque-ports': 'pg' });
+  });
 });
 
 describe('mapNode', () => {
