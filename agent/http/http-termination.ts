@@ -22,6 +22,11 @@ export class HttpTermination {
   readonly #http1: Http1Server;
   readonly #http2: Http2Server;
   readonly #connections = new WeakMap<Socket | Http2Session, OutboundConnection>();
+  /** the open h2c sessions, told to go away when the proxy drains */
+  readonly #sessions = new Set<Http2Session>();
+  /** HTTP/1.1 responses in flight: when the proxy drains, each closes its connection once done */
+  readonly #inFlight = new Set<ServerResponse>();
+  #draining = false;
   /** set while a socket is handed to the h2 server, which makes its session synchronously */
   #handing: OutboundConnection | undefined;
 
@@ -37,6 +42,8 @@ export class HttpTermination {
     this.#http2 = createHttp2Server({}, (request, response) => this.#onHttp2(request, response));
     this.#http2.on('session', (session: Http2Session) => {
       if (this.#handing) this.#connections.set(session, this.#handing);
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
     });
   }
 
@@ -75,6 +82,9 @@ export class HttpTermination {
   #onHttp1(request: IncomingMessage, response: ServerResponse): void {
     const connection = this.#connections.get(request.socket);
     if (!connection) return void response.destroy();
+    if (this.#draining) response.shouldKeepAlive = false;
+    this.#inFlight.add(response);
+    response.once('close', () => this.#inFlight.delete(response));
     void this.path.handle(connection, 'http1', request, response as unknown as DownstreamResponse);
   }
 
@@ -84,9 +94,19 @@ export class HttpTermination {
     void this.path.handle(connection, 'http2', request, response as unknown as DownstreamResponse);
   }
 
+  /**
+   * The drain began: idle kept-alive connections close now, h2c sessions get
+   * a GOAWAY (their streams in flight finish), and requests in flight run
+   * to their end; the drain's deadline (drain.ts) cuts whatever is left.
+   */
   close(): void {
-    this.#http1.close();
-    this.#http1.closeAllConnections();
-    this.#http2.close();
+    this.#draining = true;
+    this.#http1.closeIdleConnections();
+    // Node keeps a kept-alive connection open after a response in flight at close(): say Connection: close, or end it once done.
+    for (const response of this.#inFlight) {
+      if (!response.headersSent) response.shouldKeepAlive = false;
+      else response.once('finish', () => response.socket?.end());
+    }
+    for (const session of this.#sessions) session.close();
   }
 }

@@ -52,6 +52,7 @@ describe('routed requests in the terminating proxy', () => {
   const seen: Array<{ url: string; headers: IncomingMessage['headers'] }> = [];
   const pod = createHttpServer((request, response) => {
     seen.push({ url: request.url!, headers: request.headers });
+    if (request.url!.includes('slow-ok')) return void setTimeout(() => response.end('ok'), 300).unref();
     if (request.url!.startsWith('/slow')) return void setTimeout(() => response.end('late'), 1000).unref();
     if (request.url!.startsWith('/flaky')) return void response.writeHead(503).end('down');
     response.end('ok');
@@ -134,5 +135,27 @@ describe('routed requests in the terminating proxy', () => {
     const line = completeLine('/flaky');
     assert.equal(line?.flags, 'URX');
     assert.equal(line?.attempts, 3);
+  });
+
+  // Last: it drains node-1's proxy.
+  test('a request in flight when the proxy starts to drain is answered, and its connection is closed after it', async () => {
+    const socket = await bed.dial();
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+    const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const request = httpRequest({ createConnection: () => socket, host: 'reviews.shop:9080', path: '/api/slow-ok', headers: { connection: 'keep-alive' } }, (response) => {
+        response.resume();
+        response.once('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection }));
+      });
+      request.once('error', reject);
+      request.end();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the pod holds it for 300 ms
+    const drained = bed.outboundDrain.drain(5000);
+    const { status, connection } = await answered;
+    assert.equal(status, 200, 'answered, not cut');
+    assert.equal(connection, 'close', 'told the connection ends');
+    const closedAt = await closed;
+    await drained;
+    assert.ok(closedAt > 0);
   });
 });

@@ -49,6 +49,12 @@ class TransportAgent extends Agent {
     return undefined;
   }
 
+  /** The proxy drains: idle connections close now, each busy one once its response is done. */
+  retire(): void {
+    (this as unknown as { keepAlive: boolean }).keepAlive = false; // Node's Agent reads it per freed socket
+    for (const sockets of Object.values(this.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   // A tunnel stream has no TCP keep-alive and no ref(): the tunnel session keeps itself alive.
   override keepSocketAlive(socket: Duplex & { setKeepAlive?: unknown }): boolean {
     if (typeof socket.setKeepAlive === 'function') return (super.keepSocketAlive(socket as never) as unknown as boolean) !== false;
@@ -146,12 +152,17 @@ export class UpstreamPool {
     return session;
   }
 
+  /**
+   * The proxy drains: no connection is kept for another request, and none
+   * in use is cut (HTTP/2 sessions get a GOAWAY and finish their streams);
+   * whatever outlives the drain's deadline goes with its client's connection.
+   */
   close(): void {
-    for (const agent of this.#agents.values()) agent.destroy();
+    for (const agent of this.#agents.values()) agent.retire();
     this.#agents.clear();
     for (const entry of this.#sessions.values()) {
       clearTimeout(entry.idleTimer);
-      entry.session.then((session) => session.destroy(), () => undefined);
+      entry.session.then((session) => session.close(), () => undefined);
     }
     this.#sessions.clear();
   }

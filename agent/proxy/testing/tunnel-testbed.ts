@@ -68,6 +68,8 @@ export interface Testbed {
   dial(): Promise<Socket>;
   /** node-2's proxy shutting down: its drain */
   inboundDrain: Drain;
+  /** node-1's proxy shutting down: its drain */
+  outboundDrain: Drain;
   close(): Promise<void>;
 }
 
@@ -186,6 +188,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     inboundMetrics,
     outboundMetrics,
     inboundDrain,
+    outboundDrain,
     async dial() {
       const socket = connect({ host: '127.0.0.1', port: outbound.address().port, allowHalfOpen: true });
       await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
