@@ -97,9 +97,11 @@ export class BenchMesh {
   #haproxy: ChildProcess | undefined;
 
   readonly #profileDir: string | undefined;
+  readonly #maxConnections: number;
 
-  private constructor(readonly mesh: TestbedMesh, profileDir: string | undefined) {
+  private constructor(readonly mesh: TestbedMesh, profileDir: string | undefined, maxConnections: number) {
     this.#profileDir = profileDir;
+    this.#maxConnections = maxConnections;
   }
 
   get bed(): Testbed {
@@ -127,7 +129,7 @@ export class BenchMesh {
         'routes.yaml': [oneRoute('near-l7-http'), oneRoute('far-l7-http')].join('---\n'),
       }),
     });
-    const bench = new BenchMesh(mesh, options.profileDir);
+    const bench = new BenchMesh(mesh, options.profileDir, maxConnections);
     try {
       await bench.#build(paths, maxConnections, progress);
       return bench;
@@ -211,7 +213,8 @@ export class BenchMesh {
     }
     try {
       for (const node of ['node-1', 'node-2']) {
-        const { child } = await this.mesh.startAgent(node);
+        // One client pod holds every measured connection: its per-pod share (issue 20's flood limit) must not cap the bench.
+        const { child } = await this.mesh.startAgent(node, { args: ['--max-connections-per-pod', String(this.#maxConnections)] });
         if (this.#profileDir) child.kill('SIGUSR2'); // ready: its programs are loaded, sampling may start
       }
     } finally {
