@@ -26,6 +26,19 @@ interface Entry<M, H> extends RankedMatch {
 const routeId = (kind: RouteKind, route: HttpRoute | GrpcRoute) => ({ kind, namespace: route.namespace, name: route.name });
 const age = (route: HttpRoute | GrpcRoute) => ({ namespace: route.namespace, name: route.name, ...(route.creationTimestamp === undefined ? {} : { creationTimestamp: route.creationTimestamp }) });
 
+/** Either kind's entries, sorted once by precedence; a request walks them until one holds. */
+function sortedRoutes<I, H extends RouteLookup>(kind: RouteKind, entries: Entry<{ test(input: I): boolean }, H>[], inputOf: (request: RequestView) => I): PortRoutes {
+  entries.sort(byPrecedence);
+  const noRoute: NoRoute = Object.freeze({ outcome: 'no-route', kind });
+  return {
+    kind,
+    match(request) {
+      const input = inputOf(request);
+      return entries.find((entry) => entry.compiled.test(input))?.hit ?? noRoute;
+    },
+  };
+}
+
 export function compileHttpPortRoutes(routes: readonly HttpRoute[]): PortRoutes {
   const entries: Entry<CompiledHttpMatch, HttpRouteHit>[] = routes.flatMap((route) =>
     route.rules.flatMap((rule, ruleIndex) =>
@@ -43,15 +56,7 @@ export function compileHttpPortRoutes(routes: readonly HttpRoute[]): PortRoutes 
       }),
     ),
   );
-  entries.sort(byPrecedence);
-  const noRoute: NoRoute = Object.freeze({ outcome: 'no-route', kind: 'HTTPRoute' });
-  return {
-    kind: 'HTTPRoute',
-    match(request) {
-      const input = new HttpMatchInput(request);
-      return entries.find((entry) => entry.compiled.test(input))?.hit ?? noRoute;
-    },
-  };
+  return sortedRoutes('HTTPRoute', entries, (request) => new HttpMatchInput(request));
 }
 
 export function compileGrpcPortRoutes(routes: readonly GrpcRoute[]): PortRoutes {
@@ -66,13 +71,5 @@ export function compileGrpcPortRoutes(routes: readonly GrpcRoute[]): PortRoutes 
       });
     }),
   );
-  entries.sort(byPrecedence);
-  const noRoute: NoRoute = Object.freeze({ outcome: 'no-route', kind: 'GRPCRoute' });
-  return {
-    kind: 'GRPCRoute',
-    match(request) {
-      const input = new GrpcMatchInput(request);
-      return entries.find((entry) => entry.compiled.test(input))?.hit ?? noRoute;
-    },
-  };
+  return sortedRoutes('GRPCRoute', entries, (request) => new GrpcMatchInput(request));
 }

@@ -20,6 +20,7 @@ import type { EchoApp } from '../../../testbed/echo/echo-app.js';
 import { ConformanceMesh } from './conformance-mesh.js';
 import { expectCases, expectResponse, type Case } from './expect-case.js';
 import { splitProblems } from './weighted-split.js';
+import { countByPod } from './weighted-split.js';
 
 const mirrorRequests = 500;
 
@@ -29,12 +30,6 @@ async function attemptsSeen(echo: EchoApp, requestId: string, atLeast: number): 
   for (let i = 0; i < 30 && seen() < atLeast; i++) await sleep(100);
   await sleep(400);
   return seen();
-}
-
-function countByPod(pods: (string | undefined)[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const pod of pods) counts[pod ?? 'no answer'] = (counts[pod ?? 'no answer'] ?? 0) + 1;
-  return counts;
 }
 
 describe('Gateway API HTTPRoute conformance, gateway-side tests on mesh parents', { timeout: 300_000 }, () => {

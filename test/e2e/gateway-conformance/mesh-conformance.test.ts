@@ -29,14 +29,9 @@ import {
   rewritePathCases,
 } from './mesh-cases.js';
 import { rejectsEvenSplit, splitProblems } from './weighted-split.js';
+import { countByPod } from './weighted-split.js';
 
 const splitRequests = 500;
-
-function countByPod(pods: (string | undefined)[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const pod of pods) counts[pod ?? 'no answer'] = (counts[pod ?? 'no answer'] ?? 0) + 1;
-  return counts;
-}
 
 describe('Gateway API mesh conformance (GAMMA) on the testbed', { timeout: 300_000 }, () => {
   let mesh: ConformanceMesh;

@@ -43,3 +43,10 @@ export function rejectsEvenSplit(requests: number, weights: Record<string, numbe
   const even = Object.fromEntries(names.map((name) => [name, requests / names.length]));
   return splitProblems(even, weights, sigmas).length > 0;
 }
+
+/** How many answers each pod gave ('no answer' for none), for the split and keep-alive checks. */
+export function countByPod(pods: (string | undefined)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const pod of pods) counts[pod ?? 'no answer'] = (counts[pod ?? 'no answer'] ?? 0) + 1;
+  return counts;
+}
