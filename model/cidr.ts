@@ -35,3 +35,31 @@ export function checkCidr(text: string): CidrCheck {
   const network = value - (value % size);
   return network === value ? {} : { network: `${toDotted(network)}/${prefix}` };
 }
+
+/** An IPv4 block as numbers, for matching: addresses from `network` to `network + size - 1`. */
+export interface Ipv4Block {
+  network: number;
+  size: number;
+}
+
+/**
+ * The address as a number, or undefined when it is not IPv4. Node reports
+ * peers of a dual-stack socket as `::ffff:a.b.c.d`: that is the IPv4 address.
+ */
+export function ipv4Number(ip: string): number | undefined {
+  const address = ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
+  return ipv4.test(address) ? toNumber(address) : undefined;
+}
+
+/** A block checkCidr accepts (a bare address is its /32; host bits are dropped), or undefined. */
+export function parseCidr(text: string): Ipv4Block | undefined {
+  if (checkCidr(text).error) return undefined;
+  const [address = '', prefix = '32'] = text.split('/');
+  const size = 2 ** (32 - Number(prefix));
+  const value = toNumber(address);
+  return { network: value - (value % size), size };
+}
+
+export function blockContains(block: Ipv4Block, ip: number): boolean {
+  return ip >= block.network && ip < block.network + block.size;
+}
