@@ -52,7 +52,7 @@ export interface AuthorizationPolicy {
   namespace: string;
   selector?: Record<string, string>;
   action: 'ALLOW' | 'DENY' | 'AUDIT';
-  /** ALLOW with no rules allows nothing; DENY or AUDIT with no rules matches nothing. */
+  /** ALLOW with no rules allows nothing (Istio's deny-all); validation refuses DENY and AUDIT without rules. */
   rules: AuthorizationRule[];
   source: SourceRef;
 }

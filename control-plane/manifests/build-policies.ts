@@ -12,6 +12,12 @@ function toSelector(matchLabels: Record<string, string> | undefined): Record<str
   return matchLabels && Object.keys(matchLabels).length > 0 ? { ...matchLabels } : undefined;
 }
 
+/** policy-checks.ts refuses CUSTOM, and a document with an error is never built. */
+function toAction(action: 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM' | undefined): AuthorizationPolicy['action'] {
+  if (action === 'CUSTOM') throw new Error('CUSTOM AuthorizationPolicy reached the builder; policy-checks.ts refuses it');
+  return action ?? 'ALLOW';
+}
+
 const list = (values: string[] | undefined) => [...(values ?? [])];
 const ports = (values: string[] | undefined) => (values ?? []).map(Number);
 
@@ -22,7 +28,7 @@ export function toAuthorizationPolicy({ manifest, source }: Extract<ManifestObje
     name: manifest.metadata.name,
     namespace: manifest.metadata.namespace ?? DEFAULT_NAMESPACE,
     ...(selector ? { selector } : {}),
-    action: spec.action ?? 'ALLOW',
+    action: toAction(spec.action),
     rules: (spec.rules ?? []).map((rule) => ({
       from: (rule.from ?? []).map(({ source: peer }) => ({
         principals: list(peer.principals).map(normalizePrincipal),

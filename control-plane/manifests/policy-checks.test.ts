@@ -61,7 +61,6 @@ apiVersion: weft.dev/v1alpha1
 kind: AuthorizationPolicy
 metadata: { name: schema, namespace: shop }
 spec:
-  action: CUSTOM
   rules:
     - to: [{ operation: { ports: [8080] } }]
       from: [{ source: { requestPrincipals: [x] } }]
@@ -82,6 +81,37 @@ apiVersion: weft.dev/v1alpha1
 kind: PeerAuthentication
 metadata: { name: mesh-again, namespace: weft-system }
 spec: { mtls: { mode: PERMISSIVE } }
+---
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: custom, namespace: shop }
+spec:
+  action: CUSTOM
+  rules: [{}]
+---
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: deny-nothing, namespace: shop }
+spec: { action: DENY }
+---
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: audit-nothing, namespace: shop }
+spec:
+  action: AUDIT
+  rules: []
+---
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: empties, namespace: shop }
+spec:
+  rules:
+    - from: [{ source: {} }]
+      to:
+        - operation: { paths: ["/api/{*}/x", "/a*b", "*", "/ok*", "*.js"], notPaths: ["/{**}"] }
+        - operation: { ports: [] }
+    - from: []
+      to: []
 `;
 
 describe('AuthorizationPolicy and PeerAuthentication', () => {
@@ -126,13 +156,22 @@ describe('AuthorizationPolicy and PeerAuthentication', () => {
     [4, 'spec.rules[0].when[1]', 'key: source.ip', /set values, notValues or both/],
     [4, 'spec.rules[0].when[2].values[0]', 'destination.port', /"http" is not a port number/],
     [4, 'spec.rules[0].when[3].notValues[0]', '300.1.1.1', /is not an IPv4 address or CIDR block/],
-    [5, 'spec.action', 'CUSTOM', /must be one of "ALLOW", "DENY", "AUDIT" \(got "CUSTOM"\)/],
     [5, 'spec.rules[0].to[0].operation.ports[0]', 'ports: [8080]', /must be a string \(got 8080\)/],
     [5, 'spec.rules[0].from[0].source.requestPrincipals', 'requestPrincipals', /unknown field/],
     [6, 'spec.mtls.mode', 'STRICTEST', /must be one of "UNSET", "DISABLE", "PERMISSIVE", "STRICT"/],
     [7, 'spec.portLevelMtls.http', 'http:', /keys are port numbers 1-65535 \(got "http"\)/],
     [7, 'spec.portLevelMtls', 'portLevelMtls', /needs a selector/],
     [8, 'spec.selector', 'spec:', /namespace weft-system already has a mesh-wide PeerAuthentication, PeerAuthentication weft-system\/mesh/],
+    [9, 'spec.action', 'CUSTOM', /^CUSTOM \(external authorization\) is not supported by Weft; use ALLOW, DENY or AUDIT$/],
+    [10, 'spec.action', 'action: DENY', /a DENY policy needs at least one rule; without rules it matches nothing/],
+    [11, 'spec.rules', 'rules: []', /an AUDIT policy needs at least one rule/],
+    [12, 'spec.rules[0].from[0].source', 'source: {}', /an empty source matches nothing useful and Istio refuses it; remove it or set a field/],
+    [12, 'spec.rules[0].to[0].operation.paths[0]', '/api/{*}', /path templates such as \{\*\} and \{\*\*\} are not supported \(got "\/api\/\{\*\}\/x"\)/],
+    [12, 'spec.rules[0].to[0].operation.paths[1]', '/api/{*}', /"\*" may appear only at the start or the end of a path \(got "\/a\*b"\)/],
+    [12, 'spec.rules[0].to[0].operation.notPaths[0]', '/api/{*}', /path templates/],
+    [12, 'spec.rules[0].to[1].operation', 'ports: []', /an empty operation matches nothing useful and Istio refuses it/],
+    [12, 'spec.rules[1].from', 'from: []', /must not be empty: remove it to match any source/],
+    [12, 'spec.rules[1].to', 'to: []', /must not be empty: remove it to match any operation/],
   ];
 
   for (const [document, path, needle, message] of planted) {
@@ -141,18 +180,19 @@ describe('AuthorizationPolicy and PeerAuthentication', () => {
       assert.equal(issue.severity, 'error', formatIssue(issue));
       assert.match(issue.message, message);
       assert.equal(issue.line, lineInDocument(policies, document, needle), formatIssue(issue));
-      assert.equal(issue.resource?.name, ['values', 'schema', 'ports', 'no-selector', 'mesh-again'][document - 4]);
+      assert.equal(issue.resource?.name, ['values', 'schema', 'ports', 'no-selector', 'mesh-again', 'custom', 'deny-nothing', 'audit-nothing', 'empties'][document - 4]);
     });
   }
 
-  it('warns about a block with host bits set and a DENY that matches nothing', () => {
+  it('warns about a block with host bits set', () => {
     const hostBits = issueAt(issues, 4, 'spec.rules[0].from[0].source.ipBlocks[1]');
     assert.equal(hostBits.severity, 'warning');
     assert.match(hostBits.message, /10\.0\.0\.1\/8 has host bits set; it means the network 10\.0\.0\.0\/8/);
-    const { issues: deny } = loadManifests([
-      { file: 'd.yaml', text: 'apiVersion: weft.dev/v1alpha1\nkind: AuthorizationPolicy\nmetadata: { name: d }\nspec: { action: DENY }\n' },
-    ]);
-    assert.equal(issueAt(deny, 0, 'spec').severity, 'warning');
+  });
+
+  it('builds none of the refused policies', () => {
+    const names = config.authorizationPolicies.map((policy) => policy.name);
+    assert.deepEqual(names, ['allow-frontend', 'deny-all']);
   });
 
   it('reports nothing but the planted mistakes', () => {

@@ -1,9 +1,10 @@
 /**
- * One-document checks of AuthorizationPolicy and PeerAuthentication: the
- * values Istio's validation refuses (principals, CIDRs, ports, condition
- * keys), plus a warning for the rules that are valid but never match.
- * A policy that cannot match the way its author meant is an error: an
- * ALLOW rule silently matching nothing denies traffic.
+ * One-document checks of AuthorizationPolicy and PeerAuthentication: what
+ * Istio's validation refuses (CUSTOM, DENY or AUDIT without rules, empty
+ * sources and operations, bad principals, CIDRs, ports, condition keys),
+ * plus what Weft cannot match (path templates). A policy that cannot match
+ * the way its author meant is an error: an ALLOW rule silently matching
+ * nothing denies traffic, a DENY rule silently matching nothing lets it by.
  */
 import { conditionKeys, conditionValueKind } from '../../model/authorization-keys.js';
 import { checkCidr } from '../../model/cidr.js';
@@ -50,17 +51,33 @@ function namespaceProblem(namespace: string): string | undefined {
   return undefined;
 }
 
+/** Istio's path patterns are exact, `prefix*`, `*suffix` and `*`; anything else would be compared literally and never match. */
+function pathProblem(path: string): string | undefined {
+  if (path.includes('{')) return `path templates such as {*} and {**} are not supported (got ${JSON.stringify(path)}); use an exact path, a prefix* or a *suffix`;
+  if (path !== '*' && path.slice(1, -1).includes('*')) return `"*" may appear only at the start or the end of a path (got ${JSON.stringify(path)})`;
+  return undefined;
+}
+
+/** Istio refuses an empty source or operation: `{}` says nothing, and reads as if it constrained something. */
+const isEmpty = (fields: Record<string, unknown[] | undefined>) => Object.values(fields).every((values) => (values ?? []).length === 0);
+
 function checkAuthorizationPolicy(object: Extract<ManifestObject, { kind: 'AuthorizationPolicy' }>, report: Report): void {
   const spec = object.manifest.spec ?? {};
   checkSelector(report, spec.selector?.matchLabels);
   const rules = spec.rules ?? [];
-  if (rules.length === 0 && (spec.action ?? 'ALLOW') !== 'ALLOW') {
-    report('warning', ['spec'], `no rules: ${spec.action} matches nothing (an ALLOW policy without rules would deny everything)`);
+  if (spec.action === 'CUSTOM') {
+    report('error', ['spec', 'action'], 'CUSTOM (external authorization) is not supported by Weft; use ALLOW, DENY or AUDIT');
+  } else if (rules.length === 0 && spec.action !== undefined && spec.action !== 'ALLOW') {
+    // Istio refuses these: they would match nothing, and a DENY-all is written as an ALLOW without rules.
+    report('error', spec.rules ? ['spec', 'rules'] : ['spec', 'action'], `${spec.action === 'AUDIT' ? 'an' : 'a'} ${spec.action} policy needs at least one rule; without rules it matches nothing (to deny everything, use an ALLOW policy without rules)`);
   }
   rules.forEach((rule, ruleIndex) => {
     const rulePath = ['spec', 'rules', ruleIndex];
+    if (rule.from?.length === 0) report('error', [...rulePath, 'from'], 'must not be empty: remove it to match any source');
+    if (rule.to?.length === 0) report('error', [...rulePath, 'to'], 'must not be empty: remove it to match any operation');
     rule.from?.forEach(({ source }, index) => {
       const path = [...rulePath, 'from', index, 'source'];
+      if (isEmpty(source)) report('error', path, 'an empty source matches nothing useful and Istio refuses it; remove it or set a field');
       checkEach(source.principals, [...path, 'principals'], report, principalProblem);
       checkEach(source.notPrincipals, [...path, 'notPrincipals'], report, principalProblem);
       checkEach(source.namespaces, [...path, 'namespaces'], report, namespaceProblem);
@@ -72,6 +89,9 @@ function checkAuthorizationPolicy(object: Extract<ManifestObject, { kind: 'Autho
       const path = [...rulePath, 'to', index, 'operation'];
       checkEach(operation.ports, [...path, 'ports'], report, portProblem);
       checkEach(operation.notPorts, [...path, 'notPorts'], report, portProblem);
+      checkEach(operation.paths, [...path, 'paths'], report, pathProblem);
+      checkEach(operation.notPaths, [...path, 'notPaths'], report, pathProblem);
+      if (isEmpty(operation)) report('error', path, 'an empty operation matches nothing useful and Istio refuses it; remove it or set a field');
     });
     rule.when?.forEach((condition, index) => {
       const path = [...rulePath, 'when', index];

@@ -60,7 +60,8 @@ export const AuthorizationRuleSchema = Type.Object(
 export const AuthorizationPolicySpecSchema = Type.Object(
   {
     selector: Type.Optional(WorkloadSelector),
-    action: Type.Optional(StringEnum(['ALLOW', 'DENY', 'AUDIT'], { default: 'ALLOW' })),
+    // CUSTOM is in the enum only so that policy-checks.ts can say why it is refused.
+    action: Type.Optional(StringEnum(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'], { default: 'ALLOW' })),
     rules: Type.Optional(Type.Array(AuthorizationRuleSchema)),
   },
   { additionalProperties: false, default: {} },
