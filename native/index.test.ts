@@ -61,7 +61,7 @@ describe('native facade on real kernel objects', () => {
     const second = new BpfObject(sockops, pinRoot);
     objects.push(first, second);
     assert.deepEqual(first.programs(), ['weft_connect4']);
-    assert.deepEqual(readdirSync(pinRoot).sort(), ['cgroup_ingress', 'cookie_orig_dst', 'mesh_dst', 'pair_orig_dst', 'proxy_addr', 'stats']);
+    assert.deepEqual(readdirSync(pinRoot).sort(), ['cgroup_ingress', 'cookie_orig_dst', 'inbound_capture', 'inbound_sockets', 'mesh_dst', 'pair_orig_dst', 'proxy_addr', 'stats']);
     const a = new PinnedMap(join(pinRoot, 'mesh_dst'));
     a.update(encodeMeshDestinationKey('10.96.0.1', 80), encodeMeshDestinationValue(MeshDestinationKind.service));
     const b = new PinnedMap(join(pinRoot, 'mesh_dst'));

@@ -12,6 +12,7 @@ interface NativeBpfObject {
   maps(): string[];
   mapFd(name: string): number;
   attachCgroup(program: string, cgroupPath: string, linkPinPath: string): void;
+  attachNetns(program: string, netnsPath: string, linkPinPath: string): void;
   updateLink(program: string, linkPinPath: string): void;
   close(): void;
 }
@@ -33,6 +34,7 @@ interface NativeBinding {
   setOpenFileLimit(soft: number, hard: number): void;
   probeProgram(sectionName: string): number;
   probeMap(mapType: number): number;
+  listenInNetns(netnsPath: string, ip: string, port: number, backlog: number): number;
 }
 
 interface RawLinkInfo {
@@ -62,7 +64,7 @@ export interface CgroupLinkInfo {
 export const UpdateFlags = { any: 0, noExist: 1, exist: 2 } as const;
 
 /** Map types as the kernel numbers them (enum bpf_map_type). */
-export const MapType = { hash: 1, array: 2, percpuArray: 6, lruHash: 9, sockhash: 18 } as const;
+export const MapType = { hash: 1, array: 2, percpuArray: 6, lruHash: 9, sockhash: 18, sockmap: 15 } as const;
 
 let binding: NativeBinding | undefined;
 
@@ -109,6 +111,11 @@ export class BpfObject {
   }
 
   /** Point an existing pinned link at this object's program, atomically. */
+  /** An sk_lookup program on a network namespace, its link pinned at `linkPinPath`. */
+  attachNetns(program: string, netnsPath: string, linkPinPath: string): void {
+    call(() => this.#object.attachNetns(program, netnsPath, linkPinPath));
+  }
+
   updateLink(program: string, linkPinPath: string): void {
     call(() => this.#object.updateLink(program, linkPinPath));
   }
@@ -212,4 +219,13 @@ export function addonAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A listening TCP socket opened inside another network namespace (a pod's),
+ * bound to ip:port there; the descriptor is the caller's to listen on
+ * (`net.Server.listen({ fd })`) and to close.
+ */
+export function listenInNetns(netnsPath: string, address: { ip: string; port: number }, backlog: number): number {
+  return call(() => native().listenInNetns(netnsPath, address.ip, address.port, backlog));
 }

@@ -10,6 +10,14 @@ import { BpfObject, PinnedMap, detachLink, linkInfo, type CgroupLinkInfo } from 
 import { bpfObjectDir } from '../../core/paths.js';
 import {
   Stat,
+  decodeCaptureKey,
+  decodeCapturePolicy,
+  encodeCaptureKey,
+  encodeCapturePolicy,
+  encodeIpv4Key,
+  encodeSocketFd,
+  type CaptureKey,
+  type CapturePolicy,
   decodeIngressKey,
   decodeIngressPolicy,
   decodeMeshDestinationKey,
@@ -38,11 +46,16 @@ export const hooks = [
 
 export type HookPin = (typeof hooks)[number]['pin'];
 
+/** The sk_lookup hook, attached to a pod's network namespace rather than its cgroup. */
+export const netnsHook = { object: 'inbound-capture.bpf.o', program: 'weft_inbound_capture', pin: 'inbound-capture' } as const;
+
 export interface DatapathStats {
   redirected: bigint;
   paired: bigint;
   proxyUnset: bigint;
   strictDropped: bigint;
+  captured: bigint;
+  captureNoSocket: bigint;
 }
 
 export class Datapath {
@@ -53,19 +66,23 @@ export class Datapath {
   readonly #cgroupIngress: PinnedMap;
   readonly #cookieOrigDst: PinnedMap;
   readonly #stats: PinnedMap;
+  readonly #inboundCapture: PinnedMap;
+  readonly #inboundSockets: PinnedMap;
 
   /** Loads every hook's object; pinned maps are reused when they exist, so
    * a restarted agent sees the state its predecessor left. */
   constructor(readonly pinRoot: string, objectDir = bpfObjectDir) {
     mkdirSync(join(pinRoot, 'links'), { recursive: true });
     try {
-      for (const hook of hooks) this.#objects.set(hook.pin, new BpfObject(join(objectDir, hook.object), pinRoot));
+      for (const hook of [...hooks, netnsHook]) this.#objects.set(hook.pin, new BpfObject(join(objectDir, hook.object), pinRoot));
       this.#meshDst = new PinnedMap(join(pinRoot, 'mesh_dst'));
       this.#proxyAddr = new PinnedMap(join(pinRoot, 'proxy_addr'));
       this.#pairOrigDst = new PinnedMap(join(pinRoot, 'pair_orig_dst'));
       this.#cgroupIngress = new PinnedMap(join(pinRoot, 'cgroup_ingress'));
       this.#cookieOrigDst = new PinnedMap(join(pinRoot, 'cookie_orig_dst'));
       this.#stats = new PinnedMap(join(pinRoot, 'stats'));
+      this.#inboundCapture = new PinnedMap(join(pinRoot, 'inbound_capture'));
+      this.#inboundSockets = new PinnedMap(join(pinRoot, 'inbound_sockets'));
     } catch (error) {
       this.close();
       throw error;
@@ -106,6 +123,33 @@ export class Datapath {
     return entries;
   }
 
+  /** Whether new connections to a pod's IP (port 0) or to one of its ports are captured into the proxy. */
+  setCapturePolicy(key: CaptureKey, policy: CapturePolicy): void {
+    this.#inboundCapture.update(encodeCaptureKey(key), encodeCapturePolicy(policy));
+  }
+
+  removeCapturePolicy(key: CaptureKey): boolean {
+    return this.#inboundCapture.delete(encodeCaptureKey(key));
+  }
+
+  capturePolicies(): Array<CaptureKey & CapturePolicy> {
+    const entries: Array<CaptureKey & CapturePolicy> = [];
+    for (const key of this.#inboundCapture.keys()) {
+      const value = this.#inboundCapture.lookup(key);
+      if (value) entries.push({ ...decodeCaptureKey(key), ...decodeCapturePolicy(value) });
+    }
+    return entries;
+  }
+
+  /** The proxy's listening socket in a pod's namespace, where captured connections to that pod IP go. */
+  setInboundSocket(podIp: string, fd: number): void {
+    this.#inboundSockets.update(encodeIpv4Key(podIp), encodeSocketFd(fd));
+  }
+
+  removeInboundSocket(podIp: string): boolean {
+    return this.#inboundSockets.delete(encodeIpv4Key(podIp));
+  }
+
   /** The record of a redirected connection, removed as it is read: each
    * accepted socket claims its own record exactly once. */
   takeOriginalDestination(pair: SocketPair): OriginalDestination | null {
@@ -123,6 +167,8 @@ export class Datapath {
       paired: read(Stat.paired),
       proxyUnset: read(Stat.proxyUnset),
       strictDropped: read(Stat.strictDropped),
+      captured: read(Stat.captured),
+      captureNoSocket: read(Stat.captureNoSocket),
     };
   }
 
@@ -137,6 +183,7 @@ export class Datapath {
       ['cookie_orig_dst', this.#cookieOrigDst],
       ['pair_orig_dst', this.#pairOrigDst],
       ['cgroup_ingress', this.#cgroupIngress],
+      ['inbound_capture', this.#inboundCapture],
     ];
     return maps.map(([map, pinned]) => {
       let entries = 0;
@@ -162,6 +209,22 @@ export class Datapath {
     }
   }
 
+  /** Attach the capture hook to a pod's network namespace, or re-point its pinned link (agent restart). */
+  attachNetns(owner: string, netnsPath: string): void {
+    const dir = this.linkDir(owner);
+    mkdirSync(dir, { recursive: true });
+    const pin = join(dir, netnsHook.pin);
+    const object = this.#objects.get(netnsHook.pin)!;
+    if (existsSync(pin)) object.updateLink(netnsHook.program, pin);
+    else object.attachNetns(netnsHook.program, netnsPath, pin);
+  }
+
+  /** Detach the capture hook of a pod whose namespace changed (a new sandbox). */
+  detachNetns(owner: string): void {
+    const pin = join(this.linkDir(owner), netnsHook.pin);
+    if (existsSync(pin)) detachLink(pin);
+  }
+
   /** What the pinned links of an owner are attached to, or undefined. */
   attachment(owner: string): CgroupLinkInfo | undefined {
     const pin = join(this.linkDir(owner), hooks[0].pin);
@@ -179,14 +242,14 @@ export class Datapath {
   close(): void {
     for (const object of this.#objects.values()) object.close();
     this.#objects.clear();
-    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#cgroupIngress, this.#cookieOrigDst, this.#stats]) map?.close();
+    for (const map of [this.#meshDst, this.#proxyAddr, this.#pairOrigDst, this.#cgroupIngress, this.#cookieOrigDst, this.#stats, this.#inboundCapture, this.#inboundSockets]) map?.close();
   }
 }
 
 /** Detach an owner's links and remove its pin directory. bpffs refuses
  * readdir-based recursive removal, so each pin is removed by name. */
 function detachOwner(dir: string): void {
-  for (const hook of hooks) {
+  for (const hook of [...hooks, netnsHook]) {
     const pin = join(dir, hook.pin);
     if (existsSync(pin)) detachLink(pin);
   }

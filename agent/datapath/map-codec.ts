@@ -24,7 +24,7 @@ export const MeshDestinationKind = { service: 1, workload: 2 } as const;
 export type MeshDestinationKind = (typeof MeshDestinationKind)[keyof typeof MeshDestinationKind];
 
 /** Indexes of the per-CPU `stats` array (enum weft_stat). */
-export const Stat = { redirected: 0, paired: 1, proxyUnset: 2, strictDropped: 3 } as const;
+export const Stat = { redirected: 0, paired: 1, proxyUnset: 2, strictDropped: 3, captured: 4, captureNoSocket: 5 } as const;
 
 /** INGRESS_MODE_*: what the ingress program does with a new connection to a pod. */
 export const IngressMode = { permissive: 0, strict: 1, disable: 2 } as const;
@@ -143,6 +143,51 @@ export function encodeIngressPolicy(policy: IngressPolicy): Buffer {
 
 export function decodeIngressPolicy(buffer: Buffer): IngressPolicy {
   return { mode: readHostU32(buffer, 0) as IngressMode, proxyIp: readIpv4(buffer, 4) };
+}
+
+/** struct capture_key: a pod IP and its listening port (0: every port), both network order. */
+export interface CaptureKey {
+  ip: string;
+  port: number;
+}
+
+/** struct capture_policy */
+export interface CapturePolicy {
+  capture: boolean;
+  proxyIp: string;
+}
+
+export function encodeCaptureKey(key: CaptureKey): Buffer {
+  return encodeMeshDestinationKey(key.ip, key.port);
+}
+
+export function decodeCaptureKey(buffer: Buffer): CaptureKey {
+  return decodeMeshDestinationKey(buffer);
+}
+
+export function encodeCapturePolicy(policy: CapturePolicy): Buffer {
+  const buffer = Buffer.alloc(8);
+  writeHostU32(buffer, 0, policy.capture ? 1 : 0);
+  writeIpv4(buffer, 4, policy.proxyIp);
+  return buffer;
+}
+
+export function decodeCapturePolicy(buffer: Buffer): CapturePolicy {
+  return { capture: readHostU32(buffer, 0) === 1, proxyIp: readIpv4(buffer, 4) };
+}
+
+/** The key of inbound_sockets: a pod IP, network order. */
+export function encodeIpv4Key(ip: string): Buffer {
+  const key = Buffer.alloc(4);
+  writeIpv4(key, 0, ip);
+  return key;
+}
+
+/** A descriptor as a sockmap/sockhash value (u64). */
+export function encodeSocketFd(fd: number): Buffer {
+  const value = Buffer.alloc(8);
+  writeHostU64(value, 0, BigInt(fd));
+  return value;
 }
 
 export function encodeU32Key(index: number): Buffer {

@@ -60,6 +60,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cgroup_ingress SEC(".maps");
 
+/* Written by the agent (enrolment), per enrolled pod: which of its ports'
+ * inbound connections the proxy captures. Read by inbound-capture. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct capture_key);
+	__type(value, struct capture_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} inbound_capture SEC(".maps");
+
+/* Written by the agent: per pod IP, the proxy's listening socket inside that
+ * pod's network namespace. The kernel drops an entry when its socket closes,
+ * so an agent that is gone leaves none behind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} inbound_sockets SEC(".maps");
+
 /* Written by all programs; read by the agent's metrics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

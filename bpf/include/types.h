@@ -65,13 +65,30 @@ struct ingress_policy {
 #define INGRESS_MODE_STRICT 1
 #define INGRESS_MODE_DISABLE 2
 
+/* Whether inbound connections to a meshed pod's address are captured into the
+ * node proxy (inbound-capture.bpf.c): keyed by the pod IP and its listening
+ * port, port 0 for every port, as in ingress_key. STRICT ports are left to
+ * the pod's own socket, where ingress drops what does not come from the proxy. */
+struct capture_key {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+struct capture_policy {
+	__u32 capture;  /* 1: hand new connections to the proxy's socket in the pod */
+	__u32 proxy_ip; /* the node proxy's own connections are never captured */
+};
+
 /* Indexes of the per-CPU counter array. */
 enum weft_stat {
 	STAT_REDIRECTED = 0,      /* connect4 rewrote a meshed connect */
 	STAT_PAIRED = 1,          /* sockops published the record for the proxy */
 	STAT_PROXY_UNSET = 2,     /* meshed connect seen before the agent set the proxy address */
 	STAT_STRICT_DROPPED = 3,  /* ingress dropped a new connection to a STRICT pod not from the proxy */
-	STAT_MAX = 4,
+	STAT_CAPTURED = 4,        /* inbound-capture handed a connection to the proxy's socket in the pod */
+	STAT_CAPTURE_NO_SOCKET = 5, /* ... and dropped one, the proxy's socket being gone (agent down): fail closed */
+	STAT_MAX = 6,
 };
 
 #endif

@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   weft::ExportMapFunctions(env, exports);
   weft::ExportProbeFunctions(env, exports);
   weft::ExportRlimitFunctions(env, exports);
+  weft::ExportNetnsFunctions(env, exports);
   return exports;
 }
 

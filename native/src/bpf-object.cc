@@ -17,6 +17,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod("maps", &BpfObject::Maps),
                          InstanceMethod("mapFd", &BpfObject::MapFd),
                          InstanceMethod("attachCgroup", &BpfObject::AttachCgroup),
+                         InstanceMethod("attachNetns", &BpfObject::AttachNetns),
                          InstanceMethod("updateLink", &BpfObject::UpdateLink),
                          InstanceMethod("close", &BpfObject::Close),
                      });
@@ -98,14 +99,36 @@ Napi::Value BpfObject::AttachCgroup(const Napi::CallbackInfo& info) {
   int attach_errno = errno;
   close(cgroup_fd);
   if (!link) throw ErrnoError(env, "WEFT_ERR_BPF_ATTACH", "attach " + name + " to cgroup " + cgroup, attach_errno);
+  PinLink(env, link, name, pin);
+  return env.Undefined();
+}
 
+// attachNetns(programName, netnsPath, linkPinPath): an sk_lookup program on a
+// network namespace (a pod's), its link pinned like a cgroup attachment.
+Napi::Value BpfObject::AttachNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = StringArg(info, 0, "programName");
+  std::string netns = StringArg(info, 1, "netnsPath");
+  std::string pin = StringArg(info, 2, "linkPinPath");
+  bpf_program* program = Program(env, name);
+
+  int netns_fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (netns_fd < 0) throw ErrnoError(env, "WEFT_ERR_NETNS_OPEN", "open network namespace " + netns, errno);
+  bpf_link* link = bpf_program__attach_netns(program, netns_fd);
+  int attach_errno = errno;
+  close(netns_fd);
+  if (!link) throw ErrnoError(env, "WEFT_ERR_BPF_ATTACH", "attach " + name + " to network namespace " + netns, attach_errno);
+  PinLink(env, link, name, pin);
+  return env.Undefined();
+}
+
+void BpfObject::PinLink(Napi::Env env, bpf_link* link, const std::string& name, const std::string& pin) {
   int err = bpf_link__pin(link, pin.c_str());
   if (err) {
     bpf_link__destroy(link);  // closing the only fd detaches it again
     throw ErrnoError(env, "WEFT_ERR_BPF_PIN", "pin link of " + name + " at " + pin, err);
   }
   bpf_link__destroy(link);  // the pin keeps the link alive
-  return env.Undefined();
 }
 
 // updateLink(programName, linkPinPath): swap the program behind an existing

@@ -18,8 +18,10 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value Maps(const Napi::CallbackInfo& info);
   Napi::Value MapFd(const Napi::CallbackInfo& info);
   Napi::Value AttachCgroup(const Napi::CallbackInfo& info);
+  Napi::Value AttachNetns(const Napi::CallbackInfo& info);
   Napi::Value UpdateLink(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  static void PinLink(Napi::Env env, bpf_link* link, const std::string& name, const std::string& pin);
 
   bpf_program* Program(Napi::Env env, const std::string& name);
   void EnsureOpen(Napi::Env env);
