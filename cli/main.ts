@@ -1,6 +1,7 @@
 /** `weft`: one binary, one commander program; each command lives in cli/commands/. */
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent-command.js';
+import { registerAuthzCommand } from './commands/authz-command.js';
 import { registerControlPlaneCommand } from './commands/control-plane-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
@@ -20,6 +21,7 @@ registerDemoCommand(program);
 registerStatusCommand(program);
 registerCheckCommand(program);
 registerConfigCommand(program);
+registerAuthzCommand(program);
 registerTokenCommand(program);
 registerTopCommand(program);
 

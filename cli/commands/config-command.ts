@@ -6,8 +6,8 @@ import type { LoadResult } from '../../model/types.js';
 import { renderValidationReport, validationExitCode, validationReport } from '../../control-plane/manifests/validation-report.js';
 import { loadConfigDir } from '../../control-plane/sources/file-source.js';
 
-/** A directory that cannot be read is reported like any other error, so --json output keeps one shape. */
-async function load(dir: string): Promise<LoadResult> {
+/** A directory that cannot be read is reported like any other error, so --json output keeps one shape (weft authz check loads the same way). */
+export async function loadManifestDir(dir: string): Promise<LoadResult> {
   try {
     return await loadConfigDir(dir);
   } catch (error) {
@@ -24,7 +24,7 @@ export function registerConfigCommand(program: Command): void {
     .argument('<dir>', 'the manifest directory')
     .option('--json', 'print the report as JSON: { ok, dir, errors, warnings, loaded, issues }')
     .action(async (dir: string, options: { json?: boolean }) => {
-      const report = validationReport(dir, await load(dir));
+      const report = validationReport(dir, await loadManifestDir(dir));
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderValidationReport(report));
       // exitCode, not exit(): stdout may be a pipe still draining.
       process.exitCode = validationExitCode(report);

@@ -22,6 +22,7 @@ import { WeftError } from '../../core/errors.js';
 import * as caErrors from '../../control-plane/ca/ca-errors.js';
 import * as serverErrors from '../../control-plane/server/server-errors.js';
 import * as fileSourceErrors from '../../control-plane/sources/file-source-errors.js';
+import * as authzCheckErrors from '../../cli/authz/authz-check-errors.js';
 import * as kubernetesErrors from '../../control-plane/sources/kubernetes-errors.js';
 import * as bpfErrors from '../../native/bpf-error.js';
 import { codeUses, ownersByCode, sharedCodes } from './error-code-owners.js';
@@ -61,8 +62,9 @@ test('the domain error classes have their own stable codes', () => {
     new kubernetesErrors.KubernetesApiError(410, 'Expired', 'x'),
     new bpfErrors.BpfError({ message: 'x' }),
     new bpfErrors.NativeAddonMissingError('/x.node', new Error('x')),
+    new authzCheckErrors.AuthzCheckUsageError('x'),
   ];
-  const modules = [caErrors, configCacheErrors, identityErrors, systemErrors, proxyErrors, routeErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors];
+  const modules = [caErrors, configCacheErrors, identityErrors, systemErrors, proxyErrors, routeErrors, tunnelErrors, apiErrors, serverErrors, fileSourceErrors, kubernetesErrors, bpfErrors, authzCheckErrors];
   const exported = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === 'function' && value.prototype instanceof WeftError);
   assert.equal(samples.length, exported.length, 'a new error class needs a sample here');
   const codes = samples.map((error) => error.code);
