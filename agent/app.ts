@@ -14,7 +14,7 @@ import { ControlPlaneFeed } from './config-feed/control-plane-feed.js';
 import { ConfigUpdater } from './config-updater.js';
 import { Datapath } from './datapath/datapath.js';
 import { Drain } from './drain.js';
-import { Enroller } from './enrol/enroller.js';
+import { Enroller, enrolmentOwner } from './enrol/enroller.js';
 import { KubeletCgroups, kubeletLayouts, normalizeKubeletRoot } from './enrol/kubelet-cgroups.js';
 import { ControlPlaneChannel } from './identity/control-plane-channel.js';
 import { type RunningIdentities, startIdentities } from './identity/start-identities.js';
@@ -144,7 +144,22 @@ async function startAgent(
       // With a control plane: workload certificates, and where other nodes take tunnels.
       ...(identities ? { certificates: identities.manager, nodeAddress: (node: string) => updater.config.nodes.find((n) => n.name === node)?.ip } : {}),
   };
-  const proxy = new Proxy(proxyInputs, drain);
+  const proxy = new Proxy({ ...proxyInputs, captureDatapath: datapath }, drain);
+  const capture = proxy.capture;
+  if (capture) {
+    updater.onApplied((mesh, enrolment) => {
+      const pods = [...enrolment.byCgroupId.values()].flatMap((workload) => {
+        const cgroupDir = enroller.cgroupDir(workload);
+        return cgroupDir ? [{ owner: enrolmentOwner(workload), workload, cgroupDir }] : [];
+      });
+      capture.sync(pods, mesh.peerAuthentications);
+    });
+  }
+  // After every config: what its policies now deny is closed (the first call finds nothing open).
+  updater.onApplied(() => {
+    const closed = proxy.recheckAuthorization();
+    if (closed > 0) log.info({ closed }, 'connections closed: the new policies deny them');
+  });
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort, { log, detail: () => cached?.readinessDetail() });
   const startedAt = Date.now();
   const admin = new AdminServer(

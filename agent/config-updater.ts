@@ -38,6 +38,7 @@ export class ConfigUpdater {
   #enrolment: EnrolResult;
   #retry: NodeJS.Timeout | undefined;
   #notEnforcedSaid = '';
+  readonly #applied: Array<(mesh: MeshConfig, enrolment: EnrolResult) => void> = [];
 
   constructor(private readonly inputs: ConfigUpdaterInputs, first: ConfigUpdate) {
     this.#config = first.config;
@@ -76,6 +77,12 @@ export class ConfigUpdater {
       'config applied',
     );
     this.#warnNotEnforced();
+  }
+
+  /** Each listener is called after every apply (a config, an enrolment retry), and once now: what follows enrolment outside the updater (inbound capture). */
+  onApplied(listener: (mesh: MeshConfig, enrolment: EnrolResult) => void): void {
+    this.#applied.push(listener);
+    listener(this.#config, this.#enrolment);
   }
 
   /** Once per change of the list: objects this proxy receives but does not act on. */
@@ -118,6 +125,7 @@ export class ConfigUpdater {
     reportEnrolPending(metrics.enrolPending, enrolment.failures);
     // Certificates for every local meshed identity, before its first connection needs one.
     identities?.manager.retain(localIdentities(mesh, node, identities.manager.trustDomain));
+    for (const listener of this.#applied) listener(mesh, enrolment);
     return enrolment;
   }
 

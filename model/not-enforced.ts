@@ -8,9 +8,7 @@ import { routeOnlyOnTcpPorts, routeOnTcpReason } from './route-on-tcp.js';
 import type { GrpcRoute, HttpRoute, MeshConfig } from './types.js';
 
 /** Kinds not enforced at all; a route is not enforced where it attaches only to TCP ports (route-on-tcp.ts). */
-export const notEnforcedKinds = {
-  AuthorizationPolicy: 'the proxy does not enforce authorization yet: connections are let through whatever the policy says',
-} as const;
+export const notEnforcedKinds: Readonly<Record<never, string>> = {};
 
 export type NotEnforcedKind = keyof typeof notEnforcedKinds;
 
@@ -32,6 +30,5 @@ export function notEnforcedObjects(config: MeshConfig): NotEnforcedObject[] {
   return [
     ...config.httpRoutes.filter(onTcp).map(said('HTTPRoute', routeOnTcpReason)),
     ...config.grpcRoutes.filter(onTcp).map(said('GRPCRoute', routeOnTcpReason)),
-    ...config.authorizationPolicies.map(said('AuthorizationPolicy', notEnforcedKinds.AuthorizationPolicy)),
   ];
 }

@@ -4,6 +4,7 @@
  * that is forwarded, and that telemetry and the access log report (later,
  * authorization too). Each step of the request path fills one field.
  */
+import type { Workload } from '../../model/types.js';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Writable } from 'node:stream';
@@ -21,7 +22,8 @@ export interface DownstreamResponse extends Writable {
 }
 
 /** Envoy's response flags, as istio_requests_total and the access log carry them. */
-export type ResponseFlag = '-' | 'NR' | 'UH' | 'UF' | 'UT' | 'URX' | 'UC' | 'DC' | 'UO';
+/** RBAC is Weft's: a request an AuthorizationPolicy denied (Envoy says so in response_code_details instead). */
+export type ResponseFlag = '-' | 'NR' | 'UH' | 'UF' | 'UT' | 'URX' | 'UC' | 'DC' | 'UO' | 'RBAC';
 
 /** The Service port a request is sent to: the one dialled, or a route's backendRef. */
 export interface Backend {
@@ -68,6 +70,16 @@ export interface HttpExchange {
   responseBodyBytes: number;
   durationMs?: number;
 }
+
+/**
+ * What sending upstream and answering locally read and fill: the source
+ * side's exchange, or the destination side's (inbound-http.ts), whose caller
+ * may be no workload of ours.
+ */
+export type ExchangeCore = Pick<
+  HttpExchange,
+  'downstream' | 'request' | 'grpc' | 'tunnel' | 'status' | 'grpcStatus' | 'flags' | 'detail' | 'requestBodyBytes' | 'responseBodyBytes'
+> & { readonly connection: { readonly source?: Workload | undefined } };
 
 let lastId = 0;
 export function nextExchangeId(): number {

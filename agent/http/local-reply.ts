@@ -4,7 +4,7 @@
  * trailers-only response with HTTP 200 and the gRPC status that stands for
  * the HTTP one, so a gRPC client reads a status rather than a transport error.
  */
-import type { HttpExchange, ResponseFlag } from './exchange.js';
+import type { ExchangeCore, ResponseFlag } from './exchange.js';
 
 /** Envoy's mapping of its local HTTP statuses to gRPC (source/common/grpc/status.cc, httpToGrpcStatus). */
 export function grpcStatusFor(httpStatus: number): number {
@@ -33,11 +33,13 @@ export interface LocalReply {
   /** the body, and for gRPC the grpc-message */
   message: string;
   headers?: Record<string, string>;
+  /** the body exactly, when it is not `message` and a newline */
+  body?: string;
   /** a gRPC status other than the one grpcStatusFor(status) gives */
   grpcStatus?: number;
 }
 
-export function sendLocalReply(exchange: HttpExchange, reply: LocalReply): void {
+export function sendLocalReply(exchange: ExchangeCore, reply: LocalReply): void {
   const { response } = exchange.downstream;
   exchange.status = reply.status;
   exchange.flags = reply.flags;
@@ -55,7 +57,7 @@ export function sendLocalReply(exchange: HttpExchange, reply: LocalReply): void 
     response.end();
     return;
   }
-  const body = `${reply.message}\n`;
+  const body = reply.body ?? `${reply.message}\n`;
   response.writeHead(reply.status, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)), ...reply.headers });
   response.end(body);
   exchange.responseBodyBytes = Buffer.byteLength(body);

@@ -15,7 +15,10 @@ import { channels } from '../telemetry/events.js';
 import { nextExchangeId, type Backend, type DownstreamRequest, type DownstreamResponse, type HttpExchange } from './exchange.js';
 import { modifyRequestHeaders } from './header-modifier.js';
 import { sendLocalReply } from './local-reply.js';
-import { requestView } from './request-view.js';
+import { requestView, type RequestView } from './request-view.js';
+import { accessDenied, authorizeLocalRequest } from './authorize-request.js';
+import { TunnelRefusedError } from '../proxy/tunnel-errors.js';
+import { defaultPathNormalization } from '../authz/normalize-path.js';
 import { proxyUpgrade, replyOnUpgrade } from './upgrade.js';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -78,7 +81,9 @@ export class RequestPath {
   ) {}
 
   async handle(connection: OutboundConnection, protocol: ClientProtocol, request: DownstreamRequest, response: DownstreamResponse): Promise<void> {
-    const view = requestView(request);
+    const parsed = requestView(request, this.inputs.config.pathNormalization ?? defaultPathNormalization);
+    const rejected = 'rejected' in parsed ? parsed.rejected : undefined;
+    const view = 'rejected' in parsed ? rejectedView(request) : parsed;
     const exchange: HttpExchange = {
       id: nextExchangeId(),
       connection,
@@ -94,6 +99,10 @@ export class RequestPath {
       responseBodyBytes: 0,
     };
     response.once('close', () => this.#finished(exchange));
+    if (rejected !== undefined) {
+      sendLocalReply(exchange, { status: 400, flags: '-', message: `bad request target: ${rejected}` });
+      return;
+    }
     try {
       await this.#run(exchange);
     } catch (error) {
@@ -142,6 +151,10 @@ export class RequestPath {
       if (requestTimeout?.aborted) break;
       const endpoint = this.#balancer.next(serviceKey(backend.service, backend.port), backend.endpoints)!;
       exchange.endpoint = endpoint;
+      if (authorizeLocalRequest(this.inputs, exchange.connection.source, exchange.request, endpoint)?.allowed === false) {
+        sendLocalReply(exchange, accessDenied);
+        return;
+      }
       exchange.attempts++;
       const backendTimeout = decision.timeouts?.backendRequestMs ? AbortSignal.timeout(decision.timeouts.backendRequestMs) : undefined;
       const signal = anySignal(requestTimeout, backendTimeout);
@@ -154,6 +167,10 @@ export class RequestPath {
         responseHeaders: decision.responseHeaders,
       });
       if (last.result === 'answered') return;
+      if (last.result === 'connect' && deniedByDestination(last.error)) {
+        sendLocalReply(exchange, accessDenied);
+        return;
+      }
       if (last.result === 'downstream_closed') {
         if (exchange.flags === '-') exchange.flags = 'DC';
         return;
@@ -185,6 +202,7 @@ export class RequestPath {
     const target = this.inputs.state.servicePort(backendRef.namespace, backendRef.name, backendRef.port);
     if (!target || target.endpoints.length === 0) return;
     const endpoint = this.#balancer.next(`mirror ${serviceKey(target.service, target.port)}`, target.endpoints)!;
+    if (authorizeLocalRequest(this.inputs, exchange.connection.source, exchange.request, endpoint)?.allowed === false) return; // a mirror obeys the mirror's policies
     const protocol = upstreamProtocol(exchange, this.inputs.state.portProtocol(target.service, target.port));
     const copy: HttpExchange = { ...exchange, request: { ...exchange.request, headers: { ...exchange.request.headers } } };
     void sendUpstream(copy, this.pool, endpoint, protocol, {
@@ -200,12 +218,15 @@ export class RequestPath {
     const dialled = this.#dialledBackend(connection);
     const source = filled(connection.source, 'source');
     const { state } = this.inputs;
-    const view = requestView(request);
+    const parsed = requestView(request, this.inputs.config.pathNormalization ?? defaultPathNormalization);
+    if ('rejected' in parsed) return replyOnUpgrade(client, { status: 400, flags: '-', message: `bad request target: ${parsed.rejected}` });
+    const view = parsed;
     const decision = decideRoute(view, state.routes.lookup(dialled.service, dialled.port.port, source.namespace, view), dialled, state);
     if (decision.kind === 'reply') return replyOnUpgrade(client, decision.reply);
     const { backend } = decision;
     if (backend.endpoints.length === 0) return replyOnUpgrade(client, { status: 503, flags: 'UH', message: 'no healthy upstream' });
     const endpoint = this.#balancer.next(serviceKey(backend.service, backend.port), backend.endpoints)!;
+    if (authorizeLocalRequest(this.inputs, source, view, endpoint)?.allowed === false) return replyOnUpgrade(client, accessDenied);
     const outcome = await proxyUpgrade(this.inputs, source, endpoint, request, view, client, head);
     if (outcome.error) this.inputs.log.debug({ err: outcome.error, status: outcome.status, endpoint: `${endpoint.ip}:${endpoint.port}` }, 'upgraded connection ended with an error');
   }
@@ -232,4 +253,18 @@ function upstreamProtocol(exchange: HttpExchange, declared: PortProtocol): Upstr
   if (declared === 'http2' || declared === 'grpc') return 'http2';
   if (declared === 'http1') return 'http1';
   return exchange.protocol;
+}
+
+/** What the access log and metrics see of a request whose target was refused: the target as sent. */
+function rejectedView(request: DownstreamRequest): RequestView {
+  const target = request.url ?? '';
+  return { method: request.method ?? 'GET', path: target, query: '', headers: {} };
+}
+
+/** The endpoint's node refused the tunnel stream under an AuthorizationPolicy (its CONNECT answered 403). */
+function deniedByDestination(error: Error): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof TunnelRefusedError && cause.status === 403) return true;
+  }
+  return false;
 }

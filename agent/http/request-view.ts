@@ -6,12 +6,13 @@
  * has. It is also what is forwarded: hop-by-hop and pseudo-headers are left
  * out (they describe the client's connection, not the request).
  */
+import { normalizeRequestTarget, type PathNormalization } from '../authz/normalize-path.js';
 import type { DownstreamRequest } from './exchange.js';
 
 export interface RequestView {
   /** As received: methods are case-sensitive (RFC 9110 9.1), and routes name them in upper case. */
   method: string;
-  /** The path without its query, as received: not decoded, not normalised. */
+  /** The path without its query, normalised (authz/normalize-path.ts): what routes match, authorization checks and the backend gets. */
   path: string;
   /** The raw query string after '?' ('' when there is none), not decoded. */
   query: string;
@@ -56,7 +57,8 @@ function endToEndHeaders(request: DownstreamRequest): Record<string, string[]> {
   return headers;
 }
 
-export function requestView(request: DownstreamRequest): RequestView {
+/** The view of a request, or why its target is refused (400) before any route or policy reads it. */
+export function requestView(request: DownstreamRequest, normalization: PathNormalization): RequestView | { rejected: string } {
   const headers = endToEndHeaders(request);
   let target = request.url ?? '/';
   const authority = request.headers[':authority'];
@@ -67,15 +69,9 @@ export function requestView(request: DownstreamRequest): RequestView {
     headers['host'] = [absolute[1]!];
     target = absolute[2] || '/';
   }
-  const hash = target.indexOf('#');
-  if (hash >= 0) target = target.slice(0, hash);
-  const question = target.indexOf('?');
-  return {
-    method: request.method ?? 'GET',
-    path: question >= 0 ? target.slice(0, question) : target,
-    query: question >= 0 ? target.slice(question + 1) : '',
-    headers,
-  };
+  const normalized = normalizeRequestTarget(target, normalization);
+  if (!normalized.ok) return { rejected: normalized.reason };
+  return { method: request.method ?? 'GET', path: normalized.path, query: normalized.query, headers };
 }
 
 /** Host, or :authority on HTTP/2 ('' when the client sent neither). */

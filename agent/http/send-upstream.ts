@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { HeaderModifier } from '../../model/route-types.js';
 import type { Endpoint } from '../state/destination.js';
 import { modifyResponseHeaders } from './header-modifier.js';
-import type { HttpExchange } from './exchange.js';
+import type { ExchangeCore } from './exchange.js';
 import { authorityOf, hopByHopHeaders, requestTarget } from './request-view.js';
 import type { UpstreamPool, UpstreamProtocol } from './upstream-pool.js';
 
@@ -45,7 +45,7 @@ export interface SendOptions {
 }
 
 /** Headers to send upstream, from the view (which holds no hop-by-hop ones). */
-function forwardedHeaders(exchange: HttpExchange): OutgoingHttpHeaders {
+function forwardedHeaders(exchange: ExchangeCore): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, values] of Object.entries(exchange.request.headers)) {
     if (values === undefined || name === 'host') continue;
@@ -74,13 +74,13 @@ function trailerValues(raw: IncomingHttpHeaders | NodeJS.Dict<string>): Record<s
   return trailers;
 }
 
-export function sendUpstream(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, protocol: UpstreamProtocol, options: SendOptions): Promise<AttemptOutcome> {
+export function sendUpstream(exchange: ExchangeCore, pool: UpstreamPool, endpoint: Endpoint, protocol: UpstreamProtocol, options: SendOptions): Promise<AttemptOutcome> {
   if (options.signal?.aborted) return Promise.resolve({ result: 'timeout' });
   return protocol === 'http1' ? sendHttp1(exchange, pool, endpoint, options) : sendHttp2(exchange, pool, endpoint, options);
 }
 
 /** The body upstream: the buffered copy, or the client's stream. */
-function sendBody(exchange: HttpExchange, upstream: NodeJS.WritableStream, options: SendOptions): void {
+function sendBody(exchange: ExchangeCore, upstream: NodeJS.WritableStream, options: SendOptions): void {
   if (options.body) {
     if (!options.discard) exchange.requestBodyBytes = options.body.length;
     upstream.end(options.body);
@@ -104,8 +104,8 @@ function drain(stream: NodeJS.ReadableStream): void {
   stream.resume();
 }
 
-function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
-  const source = exchange.connection.source!;
+function sendHttp1(exchange: ExchangeCore, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
+  const source = exchange.connection.source;
   const { agent, tunnelOf } = pool.http1(source, endpoint);
   const { request: downstreamRequest, response } = exchange.downstream;
   return new Promise((resolve) => {
@@ -186,8 +186,8 @@ function sendHttp1(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoin
   });
 }
 
-async function sendHttp2(exchange: HttpExchange, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
-  const source = exchange.connection.source!;
+async function sendHttp2(exchange: ExchangeCore, pool: UpstreamPool, endpoint: Endpoint, options: SendOptions): Promise<AttemptOutcome> {
+  const source = exchange.connection.source;
   let lease: Awaited<ReturnType<UpstreamPool['http2']>>;
   try {
     lease = await pool.http2(source, endpoint);

@@ -7,7 +7,7 @@
  * banner): it goes to the L4 path with what it sent so far. One that ends
  * before the bytes decide anything is closed.
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { sniffHttp1 } from '../proxy/http-sniff.js';
 
 export type SniffedProtocol = 'http1' | 'http2' | 'other' | 'timeout' | 'closed';
@@ -23,7 +23,7 @@ function decide(head: Buffer): SniffedProtocol | undefined {
 }
 
 /** Resolves with the protocol once decided; the socket is left paused with every byte read put back. */
-export function sniffProtocol(socket: Socket, timeoutMs: number | undefined): Promise<SniffedProtocol> {
+export function sniffProtocol(socket: Duplex, timeoutMs: number | undefined): Promise<SniffedProtocol> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

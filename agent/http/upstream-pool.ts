@@ -82,14 +82,14 @@ export class UpstreamPool {
     private readonly options: UpstreamPoolOptions,
   ) {}
 
-  #key(source: Workload, endpoint: Endpoint, protocol: UpstreamProtocol): string {
+  #key(source: Workload | undefined, endpoint: Endpoint, protocol: UpstreamProtocol): string {
     // Through the tunnel the stream is the source's (its certificate, its IP in Forwarded); here, from the node IP, anyone's.
-    const owner = viaTunnel(this.inputs, endpoint) ? `${source.namespace}/${source.name}@${source.ip}` : 'node';
+    const owner = viaTunnel(this.inputs, endpoint) && source ? `${source.namespace}/${source.name}@${source.ip}` : 'node';
     return `${protocol} ${owner} ${endpoint.ip}:${endpoint.port}`;
   }
 
   /** The HTTP/1.1 agent for this endpoint; `tunnelOf` tells a request's connection's tunnel once it has one. */
-  http1(source: Workload, endpoint: Endpoint): { agent: Agent; tunnelOf(socket: Duplex): TunnelUse | undefined } {
+  http1(source: Workload | undefined, endpoint: Endpoint): { agent: Agent; tunnelOf(socket: Duplex): TunnelUse | undefined } {
     const key = this.#key(source, endpoint, 'http1');
     let agent = this.#agents.get(key);
     if (!agent) {
@@ -101,7 +101,7 @@ export class UpstreamPool {
   }
 
   /** An HTTP/2 session to this endpoint, shared by every request to it; `done` when a stream on it ends. */
-  async http2(source: Workload, endpoint: Endpoint): Promise<{ session: ClientHttp2Session; tunnel?: TunnelUse; done(): void }> {
+  async http2(source: Workload | undefined, endpoint: Endpoint): Promise<{ session: ClientHttp2Session; tunnel?: TunnelUse; done(): void }> {
     const key = this.#key(source, endpoint, 'http2');
     let entry = this.#sessions.get(key);
     if (!entry) {
@@ -134,7 +134,7 @@ export class UpstreamPool {
     };
   }
 
-  async #openSession(key: string, source: Workload, endpoint: Endpoint, entry: () => Http2Entry): Promise<ClientHttp2Session> {
+  async #openSession(key: string, source: Workload | undefined, endpoint: Endpoint, entry: () => Http2Entry): Promise<ClientHttp2Session> {
     const transport = await openEndpointTransport(this.inputs, source, endpoint);
     const duplex = transport.kind === 'socket' ? transport.socket : transport.stream;
     entry().tunnel = transport.tunnel;

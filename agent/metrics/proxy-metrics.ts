@@ -5,6 +5,8 @@ export class ProxyMetrics {
   readonly refused: Counter<'reason'>;
   /** connections on which the HTTP/1 observer gave up (the copy went on) */
   readonly httpObserveErrors: Counter;
+  /** decisions on workloads some AuthorizationPolicy selects (none are counted for the others: they cost nothing) */
+  readonly authorizationDecisions: Counter<'policy' | 'action' | 'decision'>;
 
   #descriptors: (() => { inUse: number; budget: number }) | undefined;
 
@@ -25,6 +27,14 @@ export class ProxyMetrics {
     this.httpObserveErrors = new Counter({
       name: 'weft_http_observe_errors_total',
       help: 'Connections that looked like HTTP/1 but that the observer could not parse; their bytes were proxied unchanged and count in istio_tcp_*, their requests are not in istio_requests_total',
+      registers: [registry],
+    });
+    this.authorizationDecisions = new Counter({
+      name: 'weft_authorization_decisions_total',
+      help:
+        'Authorization decisions on connections and requests to workloads an AuthorizationPolicy selects: the policy (namespace/name) and action ' +
+        '(ALLOW, DENY, AUDIT) that decided, policy="" action="" when no ALLOW policy matched; decision allow or deny. An AUDIT match counts once more, under its policy',
+      labelNames: ['policy', 'action', 'decision'],
       registers: [registry],
     });
     this.refused = new Counter({

@@ -28,11 +28,13 @@ export function viaTunnel(inputs: TransportInputs, endpoint: Endpoint): boolean 
   return endpoint.workload.node !== inputs.config.nodeName && inputs.pool !== undefined;
 }
 
-export async function openEndpointTransport(inputs: TransportInputs, source: Workload, endpoint: Endpoint): Promise<EndpointTransport> {
+/** `source` may be undefined only for an endpoint of this node (the destination side's own pool). */
+export async function openEndpointTransport(inputs: TransportInputs, source: Workload | undefined, endpoint: Endpoint): Promise<EndpointTransport> {
   const { config } = inputs;
   if (!viaTunnel(inputs, endpoint)) {
     return { kind: 'socket', socket: await connectUpstream(endpoint.ip, endpoint.port, config.nodeIp, config.connectTimeoutMs) };
   }
+  if (!source) throw new Error(`no source workload to open a tunnel stream to ${endpoint.ip}:${endpoint.port} as`);
   const node = endpoint.workload.node;
   const ip = inputs.nodeAddress?.(node);
   if (ip === undefined) throw new Error(`the address of node '${node}' is not known`);

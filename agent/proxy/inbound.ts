@@ -32,7 +32,12 @@ import { LogThrottle } from '../../core/log-throttle.js';
 import type { Drain } from '../drain.js';
 import type { inboundSessionCloseReasons } from '../metrics/tunnel-metrics.js';
 import { spiffeId, type CertificateProvider, type WorkloadIdentity } from '../../core/spiffe-id.js';
+import { authorizeInbound } from '../stack/authorize-inbound.js';
 import { connectPod } from '../stack/connect-pod.js';
+import { trackAuthorized } from '../stack/track-authorized.js';
+import { inspectInbound } from '../stack/inspect-inbound.js';
+import { InboundHttp } from '../http/inbound-http.js';
+import { defaultProtocolDetectTimeoutMs } from './outbound.js';
 import { connectRequest } from '../stack/connect-request.js';
 import { header, nextConnectionId, type InboundConnection, type TunnelPeer } from '../stack/connection.js';
 import { forward } from '../stack/forward.js';
@@ -62,14 +67,17 @@ import { InboundRefusedError, PeerIdentityError, type InboundRefusalReason } fro
 
 export type InboundInputs = ListenerInputs & { certificates: CertificateProvider };
 
-export function inboundStack(inputs: InboundInputs): Handler<InboundConnection> {
+export function inboundStack(inputs: InboundInputs, http: InboundHttp): Handler<InboundConnection> {
+  const detectTimeoutMs = inputs.config.protocolDetectTimeoutMs ?? defaultProtocolDetectTimeoutMs;
   return buildStack<InboundConnection>(
     [
       connectRequest(), // a plain CONNECT to a pod ip:port
       inboundDestination(inputs), // a meshed pod of this node, of the identity this session serves
       inboundSource(inputs), // the source workload, if the claimed pod IP is of the proven identity
-      // authorize(inputs): policy on (peer identity, destination) goes here, before the pod is dialled
+      authorizeInbound(inputs), // the destination's AuthorizationPolicies, before the pod is dialled
+      inspectInbound({ ...inputs, http, detectTimeoutMs }), // where a policy reads HTTP: per request (or TCP if the bytes are not HTTP)
       connectPod(inputs), // dial the pod, then 200
+      trackAuthorized(inputs), // re-checked when policies change
     ],
     forward, // copy both ways
   );
@@ -123,6 +131,7 @@ export class Inbound {
   readonly #server: Http2SecureServer;
   readonly #contexts: TlsContexts;
   readonly #stack: Handler<InboundConnection>;
+  readonly #http: InboundHttp;
   readonly #log: Logger;
   readonly #sessions = new Map<ServerHttp2Session, AcceptedSession>();
   readonly #dials = new DialGate();
@@ -138,7 +147,8 @@ export class Inbound {
     private readonly drain: Drain,
   ) {
     this.#contexts = new TlsContexts(inputs.certificates);
-    this.#stack = inboundStack(inputs);
+    this.#http = new InboundHttp(inputs);
+    this.#stack = inboundStack(inputs, this.#http);
     this.#log = inputs.inboundLog ?? inputs.log;
     this.#server = createSecureServer({
       ...tlsVersions,
@@ -206,6 +216,7 @@ export class Inbound {
       'abort',
       () => {
         this.#server.close();
+        this.#http.close();
         // GOAWAY: peers open no new streams here; open ones finish within the drain's grace.
         for (const session of this.#sessions.keys()) session.close();
       },

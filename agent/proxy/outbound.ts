@@ -16,6 +16,9 @@ import { destination } from '../stack/destination.js';
 import { chooseProtocol } from '../stack/choose-protocol.js';
 import { detectProtocol } from '../stack/detect-protocol.js';
 import { HttpTermination } from '../http/http-termination.js';
+import { InboundHttp } from '../http/inbound-http.js';
+import { inspectLocal } from '../stack/inspect-local.js';
+import { trackAuthorized } from '../stack/track-authorized.js';
 import { RequestPath } from '../http/request-path.js';
 import { UpstreamPool } from '../http/upstream-pool.js';
 import { forward } from '../stack/forward.js';
@@ -35,7 +38,7 @@ export const defaultProtocolDetectTimeoutMs = 1000;
  * the commonest server's, so the proxy lets go of a connection before the pod does, not while reusing it. */
 const upstreamIdleTimeoutMs = 4_000;
 
-export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Handler<OutboundConnection> {
+export function outboundStack(inputs: ListenerInputs, http: HttpTermination, localHttp: InboundHttp): Handler<OutboundConnection> {
   const detectTimeoutMs = inputs.config.protocolDetectTimeoutMs ?? defaultProtocolDetectTimeoutMs;
   return buildStack<OutboundConnection>(
     [
@@ -46,7 +49,9 @@ export function outboundStack(inputs: ListenerInputs, http: HttpTermination): Ha
       chooseProtocol({ detectTimeoutMs, state: inputs.state }, (connection) => http.serveReported(connection, connection.http!.client)), // HTTP: per request from here on
       detectProtocol(), // TCP: watch for HTTP/1 anyway, for telemetry (a pod dialled by its IP)
       balance(), // the endpoints in the order to try
+      inspectLocal({ ...inputs, http: localHttp, detectTimeoutMs }), // a pod of this node whose policies read HTTP: per request
       connect(inputs), // direct to a pod of this node, else a CONNECT stream on the tunnel pool
+      trackAuthorized(inputs), // to a pod of this node: re-checked when policies change
     ],
     forward, // copy both ways
   );
@@ -57,6 +62,7 @@ export class Outbound {
   readonly #stack: Handler<OutboundConnection>;
   readonly #upstreams: UpstreamPool;
   readonly #http: HttpTermination;
+  readonly #localHttp: InboundHttp;
 
   constructor(
     private readonly inputs: ListenerInputs,
@@ -64,7 +70,8 @@ export class Outbound {
   ) {
     this.#upstreams = new UpstreamPool(inputs, { idleTimeoutMs: upstreamIdleTimeoutMs });
     this.#http = new HttpTermination(new RequestPath(inputs, this.#upstreams));
-    this.#stack = outboundStack(inputs, this.#http);
+    this.#localHttp = new InboundHttp(inputs);
+    this.#stack = outboundStack(inputs, this.#http, this.#localHttp);
     this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
       if (!this.#admit(socket)) return;
       this.drain.track(socket);
@@ -78,6 +85,7 @@ export class Outbound {
       () => {
         this.#server.close();
         this.#http.close();
+        this.#localHttp.close();
         this.#upstreams.close();
       },
       { once: true },

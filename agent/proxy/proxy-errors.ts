@@ -7,7 +7,9 @@ export type RefusalReason =
   | 'unknown_source_workload'
   | 'unknown_destination'
   | 'no_healthy_endpoint'
-  | 'upstream_connect_failed';
+  | 'upstream_connect_failed'
+  /** an AuthorizationPolicy of the destination workload denied the caller (here, or at the tunnel's end) */
+  | 'authorization_denied';
 
 export class ConnectionRefusedError extends WeftError {
   constructor(readonly reason: RefusalReason, message: string, options?: { cause?: unknown }) {

@@ -1,3 +1,6 @@
+import type { PathNormalization } from '../authz/normalize-path.js';
+import type { CaptureDatapath } from './inbound-capture.js';
+import type { AuthorizedConnections } from '../stack/authorized-connections.js';
 import type { Workload } from '../../model/types.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { OriginalDestination, SocketPair } from '../datapath/map-codec.js';
@@ -32,6 +35,8 @@ export const listenBacklog = 4096;
 
 export interface ProxyConfig {
   nodeName: string;
+  /** how request paths are normalised before routing, authorization and forwarding; default DECODE_AND_MERGE_SLASHES */
+  pathNormalization?: PathNormalization;
   nodeIp: string;
   outboundPort: number;
   /** the tunnel listener's port, here and on every peer node; default 15008 */
@@ -71,6 +76,8 @@ export interface ProxyInputs {
   limits?: ConnectionLimits;
   /** Needed with `certificates` for the outbound side of the tunnel. */
   nodeAddress?: NodeAddressResolver;
+  /** the datapath's capture maps and hook: with it, inbound plaintext to local pods is captured and authorized (inbound-capture.ts) */
+  captureDatapath?: CaptureDatapath;
 }
 
 /** What the hub hands each listener and, through it, each layer: its inputs plus what it owns. */
@@ -79,6 +86,8 @@ export interface ListenerInputs extends ProxyInputs {
   pool: TunnelPool | undefined;
   /** this proxy's name on the telemetry channels */
   scope: TelemetryScope;
+  /** connections to local pods, re-checked when policies change; absent: never re-checked (in-process tests) */
+  authorized?: AuthorizedConnections;
 }
 
 /** A resolver over a fixed map (tests, a static node list). */

@@ -11,6 +11,8 @@ import { defaultTrustDomain } from '../telemetry/labels.js';
 import { subscribeTelemetry } from '../telemetry/subscribe.js';
 import type { Unsubscribe } from '../telemetry/subscription.js';
 import { defaultMaxStreamsPerSession, defaultSessionIdleMs } from './hbone.js';
+import { InboundCapture } from './inbound-capture.js';
+import { AuthorizedConnections } from '../stack/authorized-connections.js';
 import { Inbound, type InboundSessionStatus } from './inbound.js';
 import { Outbound } from './outbound.js';
 import { TunnelPool, type PoolEntryStatus } from './pool.js';
@@ -56,6 +58,10 @@ export class Proxy {
   readonly #pool: TunnelPool | undefined;
   readonly #outbound: Outbound;
   readonly #inbound: Inbound | undefined;
+  /** inbound plaintext to local pods, captured and authorized; absent without a datapath (in-process tests) */
+  readonly capture: InboundCapture | undefined;
+  readonly #authorized = new AuthorizedConnections();
+  readonly #listeners: ListenerInputs;
 
   constructor(inputs: ProxyInputs, drain: Drain) {
     this.#pool = tunnelPool(inputs, drain);
@@ -63,10 +69,14 @@ export class Proxy {
     const scope = Symbol(inputs.config.nodeName);
     // For the agent's lifetime: connections still closing during the drain are recorded.
     proxyTelemetry(inputs, scope);
-    const listeners: ListenerInputs = { ...inputs, pool: this.#pool, scope };
+    const listeners: ListenerInputs = { ...inputs, pool: this.#pool, scope, authorized: this.#authorized };
+    this.#listeners = listeners;
     this.#outbound = new Outbound(listeners, drain);
     const { certificates } = listeners;
     this.#inbound = certificates ? new Inbound({ ...listeners, certificates }, drain) : undefined;
+    const capture = inputs.captureDatapath ? new InboundCapture(listeners, inputs.captureDatapath) : undefined;
+    this.capture = capture;
+    if (capture) drain.signal.addEventListener('abort', () => capture.close(), { once: true });
   }
 
   /** `reserved`: the listeners' sockets, bound before the agent touched the node (agent/system/port-reservation.ts). */
@@ -77,6 +87,11 @@ export class Proxy {
 
   addresses(): { outbound: { ip: string; port: number }; inbound?: { ip: string; port: number } } {
     return { outbound: this.#outbound.address(), ...(this.#inbound ? { inbound: this.#inbound.address() } : {}) };
+  }
+
+  /** After a config is applied: open connections to local pods that its policies deny are closed. */
+  recheckAuthorization(): number {
+    return this.#authorized.recheck(this.#listeners, this.#listeners.config.nodeName);
   }
 
   /** For `weft status`. */

@@ -36,7 +36,9 @@ export type InboundRefusalReason =
   | 'tunnel_destination_not_local'
   | 'tunnel_misdirected'
   | 'tunnel_upstream_connect_failed'
-  | 'tunnel_dial_queue_full';
+  | 'tunnel_dial_queue_full'
+  /** an AuthorizationPolicy of the destination workload denied the caller */
+  | 'authorization_denied';
 
 /** An inbound CONNECT the proxy answers with `status` instead of connecting, or resets with
  * `resetCode` when one is given (REFUSED_STREAM: not processed, the peer may retry). */

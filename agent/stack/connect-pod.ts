@@ -61,7 +61,7 @@ export function connectPod(inputs: { config: ProxyConfig }): Layer<InboundConnec
       upstream.destroy(); // the peer gave up as the dial completed
       return;
     }
-    stream.respond({ ':status': 200 });
+    if (!stream.headersSent) stream.respond({ ':status': 200 }); // inspect-inbound may have answered already
     connection.upstream = socketEnd(upstream);
     return next(connection);
   };

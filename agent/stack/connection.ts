@@ -7,6 +7,8 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { WorkloadIdentity } from '../../core/spiffe-id.js';
+import type { AuthzRequest } from '../authz/authz-request.js';
+import type { AuthorizationPath } from './authorization.js';
 import type { Workload } from '../../model/types.js';
 import type { PortProtocol } from '../../model/port-protocol.js';
 import type { OriginalDestination } from '../datapath/map-codec.js';
@@ -29,6 +31,8 @@ interface ConnectionBase {
   upstream?: CopyEnd;
   /** forward: bytes each way and how the copy ended */
   result?: CopyResult;
+  /** authorization: what was decided for a connection to a pod of this node (re-checked when policies change) */
+  authorization?: { request: AuthzRequest; path: AuthorizationPath };
 }
 
 /** Set when the endpoint was reached through the tunnel to its node. */
@@ -96,6 +100,8 @@ export interface InboundConnection extends ConnectionBase {
   destination?: LocalDestination;
   /** inbound-source: the source workload, when the pod IP the peer claims is of the proven identity */
   source?: Workload;
+  /** authorize-inbound: the caller as policies see it, set when the decision waits for the requests (a policy reads HTTP) */
+  caller?: AuthzRequest['source'];
 }
 
 export type Connection = OutboundConnection | InboundConnection;

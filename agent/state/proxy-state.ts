@@ -3,8 +3,9 @@
  * to which workload. Readers take the current snapshot; `update` is called
  * only by the agent's updater, so a connection never sees half a config.
  */
-import { servicePortProtocol, type PortProtocol } from '../../model/port-protocol.js';
+import { SERVER_FIRST_PORTS, servicePortProtocol, type PortProtocol } from '../../model/port-protocol.js';
 import type { GrpcRoute, MeshConfig, Service, ServicePort, Workload } from '../../model/types.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { RouteTable } from '../http/route-table.js';
 import type { Destination } from './destination.js';
 import { ServiceIndex } from './service-index.js';
@@ -18,6 +19,7 @@ interface Snapshot {
   grpcRoutes: readonly GrpcRoute[];
   /** port protocols as connections ask for them: one scan of the GRPCRoutes per port and config */
   protocols: Map<string, PortProtocol>;
+  authorizer: Authorizer;
 }
 
 export class ProxyState {
@@ -29,6 +31,7 @@ export class ProxyState {
     routes: RouteTable.EMPTY,
     grpcRoutes: [],
     protocols: new Map(),
+    authorizer: Authorizer.compile([]),
   };
 
   update(config: MeshConfig, localByCgroupId: Map<bigint, Workload>): void {
@@ -40,6 +43,7 @@ export class ProxyState {
       routes: RouteTable.compile(config),
       grpcRoutes: config.grpcRoutes,
       protocols: new Map(),
+      authorizer: Authorizer.compile(config.authorizationPolicies),
     };
   }
 
@@ -52,6 +56,11 @@ export class ProxyState {
     return this.#snapshot.routes;
   }
 
+  /** The AuthorizationPolicies of this config, compiled; per workload on demand. */
+  get authorizer(): Authorizer {
+    return this.#snapshot.authorizer;
+  }
+
   /** What a Service port carries (model/port-protocol.ts), a GRPCRoute attached to it counting as a declaration. */
   portProtocol(service: Service, port: ServicePort): PortProtocol {
     const { protocols, grpcRoutes } = this.#snapshot;
@@ -62,6 +71,18 @@ export class ProxyState {
       protocols.set(key, protocol);
     }
     return protocol;
+  }
+
+  /**
+   * Whether a pod port is opaque TCP to the destination proxy: a Service port that sends there is
+   * declared TCP (appProtocol, the opaque-ports annotation, a server-first port), or, behind no
+   * Service, the port is one of the server-first ones. Such a port's bytes are never parsed, so
+   * policies apply to it under Istio's TCP rule.
+   */
+  opaquePodPort(ip: string, port: number): boolean {
+    const serving = this.#snapshot.services.servingPorts(ip, port);
+    if (serving.length === 0) return SERVER_FIRST_PORTS.has(port);
+    return serving.some(({ service, port: servicePort }) => this.portProtocol(service, servicePort) === 'tcp');
   }
 
   /** A Service port by name, with its endpoints: where a route's backendRef sends. */

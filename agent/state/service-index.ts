@@ -12,6 +12,8 @@ export interface ServicePortEndpoints {
 export class ServiceIndex {
   readonly #byVip = new Map<string, ServicePortEndpoints>();
   readonly #byName = new Map<string, ServicePortEndpoints>();
+  /** pod ip:targetPort -> the Service ports that send there */
+  readonly #byEndpoint = new Map<string, ServicePortEndpoints[]>();
 
   constructor(services: Service[], workloads: Workload[]) {
     for (const service of services) {
@@ -21,8 +23,17 @@ export class ServiceIndex {
         const entry = { service, port, endpoints };
         this.#byVip.set(`${service.clusterIP}:${port.port}`, entry);
         this.#byName.set(`${service.namespace}/${service.name}:${port.port}`, entry);
+        for (const endpoint of endpoints) {
+          const key = `${endpoint.ip}:${endpoint.port}`;
+          this.#byEndpoint.set(key, [...(this.#byEndpoint.get(key) ?? []), entry]);
+        }
       }
     }
+  }
+
+  /** The Service ports whose endpoints include this pod ip:port. */
+  servingPorts(ip: string, port: number): readonly ServicePortEndpoints[] {
+    return this.#byEndpoint.get(`${ip}:${port}`) ?? [];
   }
 
   byVip(ip: string, port: number) {

@@ -17,6 +17,10 @@ import type { LimitReason } from '../proxy/connection-limits.js';
 import type { ConnectionRefusedError } from '../proxy/proxy-errors.js';
 import type { InboundSessionCloseReason } from '../proxy/inbound.js';
 import type { InboundRefusalReason, InboundRefusedError } from '../proxy/tunnel-errors.js';
+import type { Workload } from '../../model/types.js';
+import type { AuthzRequest } from '../authz/authz-request.js';
+import type { AuthzDecision } from '../authz/decision.js';
+import type { AuthorizationPath } from '../stack/authorization.js';
 
 /** Which proxy an event is from; one per Proxy hub (or per half-node of the testbed). */
 export type TelemetryScope = symbol;
@@ -77,6 +81,16 @@ export interface ConnectionLimited {
   limit: number;
 }
 
+/** An authorization decision on a workload some policy selects (agent/stack/authorization.ts). */
+export interface AuthorizationDecided {
+  scope: TelemetryScope;
+  /** the destination workload */
+  workload: Workload;
+  request: AuthzRequest;
+  decision: AuthzDecision;
+  path: AuthorizationPath;
+}
+
 /** A channel whose messages have one type. */
 export interface Channel<M> {
   readonly hasSubscribers: boolean;
@@ -104,6 +118,8 @@ export const channels = {
   httpExchange: typed<HttpExchange>('weft:http:exchange'),
   /** the observer gave up on a connection; the copy went on */
   httpObserveError: typed<HttpObserveError>('weft:http:observe-error'),
+  /** a decision on a connection or request to a workload some AuthorizationPolicy selects */
+  authorizationDecision: typed<AuthorizationDecided>('weft:authz:decision'),
   tunnelSessionOpen: typed<TunnelSession>('weft:tunnel:session-open'),
   tunnelSessionClose: typed<TunnelSession>('weft:tunnel:session-close'),
   tunnelRefused: typed<TunnelRefused>('weft:tunnel:refused'),

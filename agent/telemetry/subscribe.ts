@@ -6,6 +6,7 @@ import type { Logger } from '../../core/log.js';
 import type { AgentMetrics } from '../metrics.js';
 import type { AccessLogOptions } from '../proxy/access-log.js';
 import { subscribeAccessLog } from './access-log.js';
+import { subscribeAuthorization } from './authz-telemetry.js';
 import type { TelemetryScope } from './events.js';
 import { subscribeIstioHttp } from './istio-http.js';
 import { subscribeIstioTcp } from './istio-tcp.js';
@@ -32,6 +33,7 @@ export function subscribeTelemetry(scope: TelemetryScope, sinks: TelemetrySinks)
     subscribeLimitLog(scope, log),
     subscribeIstioTcp(scope, labels, metrics.istio),
     subscribeIstioHttp(scope, labels, metrics, log),
+    subscribeAuthorization(scope, metrics.proxy, sinks.inboundLog ?? log),
     subscribeAccessLog(scope, labels, { outbound: log, inbound: sinks.inboundLog ?? log, ...(sinks.accessLog ? { options: sinks.accessLog } : {}) }),
   ]);
 }

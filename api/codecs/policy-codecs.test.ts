@@ -38,9 +38,8 @@ describe('policy codec', () => {
   const { config, issues } = loadManifests([{ file: 'every-field.yaml', text: everyFieldManifests }]);
 
   it('starts from fixtures that load cleanly and cover every kind', () => {
-    // One not-enforced notice per AuthorizationPolicy (model/not-enforced.ts), and one warning: the
-    // every-field route mirrors to another namespace, which needs a ReferenceGrant (refused, said).
-    const rest = withoutEnforcementNotices(issues, 4);
+    // Every kind is enforced (no not-enforced notice), and one warning: the every-field route mirrors to another namespace, which needs a ReferenceGrant (refused, said).
+    const rest = withoutEnforcementNotices(issues, 0);
     assert.equal(rest.length, 1, rest.map(formatIssue).join('\n'));
     assert.match(formatIssue(rest[0]!), /warning: spec\.rules\[0\]\.filters\[2\]\.requestMirror\.backendRef\.namespace: mirror Service audit\/shadow is in another namespace .*ReferenceGrant/);
     assert.equal(config.httpRoutes.length, 1);

@@ -12,13 +12,13 @@ const status: AgentStatus = {
   datapath: { redirected: '3', paired: '3' },
   uptimeSeconds: 12,
   notEnforced: [
-    { kind: 'AuthorizationPolicy', namespace: 'shop', name: 'deny-admin', why: 'not enforced yet' },
+    { kind: 'HTTPRoute', namespace: 'shop', name: 'db-route', why: 'attached only to TCP ports' },
   ],
 };
 
 test('weft status lists the objects the proxy accepts but does not enforce yet, under their own heading', () => {
   const text = renderStatus(status);
-  assert.match(text, /\nNOT ENFORCED \(accepted, distributed, not acted on by this proxy yet\)\n  AuthorizationPolicy shop\/deny-admin\n/);
+  assert.match(text, /\nNOT ENFORCED \(accepted, distributed, not acted on by this proxy yet\)\n  HTTPRoute shop\/db-route\n/);
 });
 
 test('weft status has no such heading when everything it holds is enforced', () => {

@@ -95,8 +95,8 @@ describe('loadConfigDir', () => {
 describe('the default mesh (deploy/default)', () => {
   it('loads with no issues', async () => {
     const { config, issues } = await loadConfigDir(defaultMeshDir);
-    // One notice, for its AuthorizationPolicy: accepted, not enforced yet (its HTTPRoute is enforced).
-    assert.deepEqual(withoutEnforcementNotices(issues, 1).map(formatIssue), []);
+    // Its HTTPRoute and AuthorizationPolicy are both enforced: no notice at all.
+    assert.deepEqual(withoutEnforcementNotices(issues, 0).map(formatIssue), []);
     assert.deepEqual(
       config.services.map((s) => [s.name, s.namespace, s.clusterIP, s.ports.map((p) => `${p.port}->${p.targetPort}/${p.appProtocol}`)]),
       [

@@ -263,8 +263,8 @@ describe('HTTP telemetry: Istio request metrics, exact byte counters, trace cont
     const s = await scrape(mesh, 'node-1');
     // mesh_dst: one entry per service port and per meshed pod.
     assert.equal(s.sum('weft_bpf_map_entries', { map: 'mesh_dst' }), 2 + pods.length);
-    assert.deepEqual(s.values('weft_bpf_map_capacity', 'map'), { mesh_dst: 65536, cookie_orig_dst: 65536, pair_orig_dst: 65536, cgroup_ingress: 65536 });
-    assert.deepEqual(Object.keys(s.values('weft_bpf_map_entries', 'map')).sort(), ['cgroup_ingress', 'cookie_orig_dst', 'mesh_dst', 'pair_orig_dst']);
+    assert.deepEqual(s.values('weft_bpf_map_capacity', 'map'), { mesh_dst: 65536, cookie_orig_dst: 65536, pair_orig_dst: 65536, cgroup_ingress: 65536, inbound_capture: 65536 });
+    assert.deepEqual(Object.keys(s.values('weft_bpf_map_entries', 'map')).sort(), ['cgroup_ingress', 'cookie_orig_dst', 'inbound_capture', 'mesh_dst', 'pair_orig_dst']);
   });
 
   test('--access-log off: metrics as before, not one access line on either agent', async () => {

@@ -147,10 +147,14 @@ describe('inbound enforcement: STRICT drops plaintext that bypasses the node pro
     assert.ok(strictDropped() > dropsBefore, 'the STRICT drop counter went up');
   }
 
-  async function assertDirectReaches(from: string, to: string, port = 7000) {
+  /** Plaintext to a pod IP reaches the pod: PERMISSIVE, through the node proxy's capture (which dials from the node
+   * IP, after authorization), or straight from the caller once the datapath is gone. */
+  async function assertDirectReaches(from: string, to: string, port = 7000, via: 'capture' | 'direct' = 'capture') {
     const result = await connectDirect(from, to, port);
     assert.equal(result.hello.pod, to);
-    assert.equal(result.hello.remoteAddress, mesh.testbed.pod(from).ip, 'straight from the caller, no proxy');
+    const node = mesh.testbed.node(mesh.testbed.pod(to).node).ip;
+    if (via === 'capture') assert.equal(result.hello.remoteAddress, node, 'captured, and dialled by the node proxy');
+    else assert.equal(result.hello.remoteAddress, mesh.testbed.pod(from).ip, 'straight from the caller, no proxy');
   }
 
   test('the ingress program is attached with the others; no PeerAuthentication: PERMISSIVE, plaintext reaches the pod', async () => {
@@ -167,7 +171,8 @@ describe('inbound enforcement: STRICT drops plaintext that bypasses the node pro
     const held = mesh.worker('outsider').request('hold', {
       host: mesh.testbed.pod('server-b').ip, port: 7000, durationMs: 7000, intervalMs: 200, expect: 'hello-echo',
     }).finally(() => (holding = false));
-    await mesh.worker('server-b').waitForEvent((e) => e.event === 'accepted' && e.remoteAddress === mesh.testbed.pod('outsider').ip, 5000, since);
+    // PERMISSIVE: captured into the node proxy, which dials the pod from the node IP.
+    await mesh.worker('server-b').waitForEvent((e) => e.event === 'accepted' && e.remoteAddress === mesh.testbed.node('node-1').ip, 5000, since);
 
     writePeerAuthentications([{ name: 'default', mode: 'STRICT' }]);
     await waitForModes([{ pod: 'server-b', mode: IngressMode.strict }, { pod: 'server-c', mode: IngressMode.strict }]);
@@ -293,6 +298,6 @@ describe('inbound enforcement: STRICT drops plaintext that bypasses the node pro
 
     execFileSync(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'cleanup', '--node', 'node-1', '--bpffs-root', mesh.testbed.pinRoot]);
     assert.deepEqual(attachedProgramNames(mesh.testbed.pod('server-b').cgroupDir), []);
-    await assertDirectReaches('outsider', 'server-b');
+    await assertDirectReaches('outsider', 'server-b', 7000, 'direct');
   });
 });

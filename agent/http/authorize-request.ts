@@ -1,0 +1,43 @@
+/**
+ * Per-request authorization where this proxy is also the destination's: the
+ * endpoint chosen is a pod of this node, so its AuthorizationPolicies are
+ * ours to enforce, on the very request view that routing read and that is
+ * forwarded. A request to another node's pod is decided there, by the proxy
+ * that terminates the tunnel.
+ */
+import { authorityOf } from './request-view.js';
+import type { Workload } from '../../model/types.js';
+import type { LocalReply } from './local-reply.js';
+import { workloadIdentity } from '../proxy/peer-identity.js';
+import type { ListenerInputs } from '../proxy/proxy-inputs.js';
+import type { Endpoint } from '../state/destination.js';
+import { authenticatedSource, authorize } from '../stack/authorization.js';
+import { defaultTrustDomain } from '../telemetry/labels.js';
+import type { AuthzDecision } from '../authz/decision.js';
+import type { AuthzRequest } from '../authz/authz-request.js';
+import type { RequestView } from './request-view.js';
+
+/** Envoy's RBAC filter's answer, byte for byte. */
+export const accessDenied: LocalReply = { status: 403, flags: 'RBAC', message: 'RBAC: access denied', body: 'RBAC: access denied' };
+
+/** The HTTP attributes of a request view, as the matcher reads them. */
+export function httpAttributes(view: RequestView): NonNullable<AuthzRequest['http']> {
+  return { method: view.method, path: view.path, host: authorityOf(view), headers: view.headers };
+}
+
+/** The decision for sending a request from `source` to a local `endpoint`; undefined when the endpoint is another node's. */
+export function authorizeLocalRequest(inputs: ListenerInputs, source: Workload | undefined, view: RequestView, endpoint: Endpoint): AuthzDecision | undefined {
+  if (endpoint.workload.node !== inputs.config.nodeName || !source) return undefined;
+  const identity = workloadIdentity(source, inputs.certificates?.trustDomain ?? defaultTrustDomain);
+  return authorize(
+    inputs,
+    endpoint.workload,
+    {
+      source: authenticatedSource(identity, source.ip),
+      destination: { ip: endpoint.ip, port: endpoint.port },
+      // A pod port declared opaque elsewhere is TCP to its proxy, on every path (state.opaquePodPort).
+      ...(inputs.state.opaquePodPort(endpoint.ip, endpoint.port) ? {} : { http: httpAttributes(view) }),
+    },
+    'local',
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Inbound capture: the proxy's listening socket inside each meshed pod's
+ * network namespace (ztunnel's in-pod mode), to which the sk_lookup program
+ * of bpf/inbound-capture.bpf.c hands every new connection to the pod that
+ * does not come from the proxy itself: the callers from outside the mesh,
+ * in plaintext. They are unauthenticated (no principal, no namespace; their
+ * address still counts for ipBlocks), and authorized like any other caller
+ * before the pod is dialled from the node IP.
+ *
+ * Why sk_lookup: it picks the socket at the kernel's own socket lookup, for
+ * any destination port, with the accepted socket's local address left as the
+ * caller dialled it (so the original destination needs no map), and with no
+ * iptables rules to own in every pod. It may only pick a socket of the
+ * namespace the packet arrives in, hence one socket per pod, opened there.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../../core/log.js';
+import type { PeerAuthentication, Workload } from '../../model/types.js';
+import { listenInNetns } from '../../native/index.js';
+import type { Datapath } from '../datapath/datapath.js';
+import { stripMapped } from '../datapath/map-codec.js';
+import { syncCapturePolicies } from '../enrol/capture-policies.js';
+import { podNetns } from '../enrol/pod-netns.js';
+import { InboundHttp } from '../http/inbound-http.js';
+import { sniffProtocol } from '../http/sniff-protocol.js';
+import { authorize } from '../stack/authorization.js';
+import { connectUpstream } from './connect-upstream.js';
+import { copyDuplex, socketEnd } from './copy-duplex.js';
+import type { ListenerInputs } from './proxy-inputs.js';
+import { listenBacklog } from './proxy-inputs.js';
+
+/** Where the proxy listens inside each pod (Istio's inbound capture port): on the pod's loopback, reached only by redirection. */
+export const capturePort = 15006;
+/** A pod whose namespace could not be found yet (no process) is looked at again this often. */
+const pendingRetryMs = 200;
+
+export type CaptureDatapath = Pick<Datapath, 'attachNetns' | 'detachNetns' | 'setInboundSocket' | 'removeInboundSocket' | 'capturePolicies' | 'setCapturePolicy' | 'removeCapturePolicy'>;
+
+export interface CapturedPod {
+  owner: string;
+  workload: Workload;
+  cgroupDir: string;
+}
+
+interface PodSocket {
+  ip: string;
+  inode: bigint;
+  server: Server;
+  workload: Workload;
+}
+
+export class InboundCapture {
+  readonly #pods = new Map<string, PodSocket>();
+  readonly #http: InboundHttp;
+  readonly #log: Logger;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly inputs: ListenerInputs,
+    private readonly datapath: CaptureDatapath,
+  ) {
+    this.#http = new InboundHttp(inputs);
+    this.#log = inputs.inboundLog ?? inputs.log;
+  }
+
+  /** The pods to capture for now; sockets of pods that left are closed (the kernel drops their map entries). */
+  sync(pods: readonly CapturedPod[], peerAuthentications: readonly PeerAuthentication[]): void {
+    if (this.#closed) return;
+    clearTimeout(this.#retry);
+    const wanted = new Set(pods.map((pod) => pod.owner));
+    for (const [owner, socket] of this.#pods) {
+      if (wanted.has(owner)) continue;
+      this.#release(socket);
+      this.#pods.delete(owner);
+    }
+    let pending = 0;
+    for (const pod of pods) if (!this.#capture(pod)) pending++;
+    syncCapturePolicies(this.datapath, peerAuthentications, [...this.#pods.values()].map((socket) => socket.workload), this.inputs.config.nodeIp);
+    if (pending > 0) {
+      this.#retry = setTimeout(() => this.sync(pods, peerAuthentications), pendingRetryMs);
+      this.#retry.unref();
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    for (const socket of this.#pods.values()) this.#release(socket);
+    this.#pods.clear();
+    this.#http.close();
+  }
+
+  /** True when the pod's socket is in place (now or already). */
+  #capture(pod: CapturedPod): boolean {
+    const netns = podNetns(pod.cgroupDir);
+    if (!netns) return false;
+    const current = this.#pods.get(pod.owner);
+    if (current && current.inode === netns.inode && current.ip === pod.workload.ip) {
+      current.workload = pod.workload;
+      return true;
+    }
+    if (current) {
+      this.#release(current);
+      this.#pods.delete(pod.owner);
+      this.datapath.detachNetns(pod.owner); // a new sandbox: the old link points at a namespace that is gone
+    }
+    try {
+      const fd = listenInNetns(netns.path, { ip: '127.0.0.1', port: capturePort }, listenBacklog);
+      const socket: PodSocket = { ip: pod.workload.ip, inode: netns.inode, workload: pod.workload, server: this.#serverFor(pod.owner) };
+      socket.server.listen({ fd });
+      this.datapath.setInboundSocket(socket.ip, fd);
+      this.datapath.attachNetns(pod.owner, netns.path);
+      this.#pods.set(pod.owner, socket);
+      this.#log.info({ workload: `${pod.workload.namespace}/${pod.workload.name}`, netns: netns.path }, 'inbound capture set');
+      return true;
+    } catch (error) {
+      this.#log.warn({ err: error, workload: `${pod.workload.namespace}/${pod.workload.name}` }, 'inbound capture not set; retrying');
+      return false;
+    }
+  }
+
+  #serverFor(owner: string): Server {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => {
+      const pod = this.#pods.get(owner);
+      if (!pod) return void client.resetAndDestroy();
+      this.#handle(client, pod.workload).catch((error) => {
+        this.#log.error({ err: error }, 'captured connection failed unexpectedly');
+        client.resetAndDestroy();
+      });
+    });
+    server.on('error', (error) => this.#log.error({ err: error, owner }, 'inbound capture listener error'));
+    return server;
+  }
+
+  #release(socket: PodSocket): void {
+    socket.server.close();
+    try {
+      this.datapath.removeInboundSocket(socket.ip);
+    } catch {
+      // gone with the socket already
+    }
+  }
+
+  /** One plaintext caller: the pod it dialled, authorized, then dialled from the node IP and copied. */
+  async #handle(client: Socket, pod: Workload): Promise<void> {
+    const { config, state } = this.inputs;
+    const dialled = stripMapped(client.localAddress ?? '');
+    const port = client.localPort ?? 0;
+    // Only the pod's own address is captured; anything else here (the pod reaching 127.0.0.1:15006) is no caller of ours.
+    const workload = state.localWorkload(config.nodeName, dialled);
+    if (dialled !== pod.ip || !workload) return void client.resetAndDestroy();
+    const source = { ip: stripMapped(client.remoteAddress ?? '') };
+    if (state.authorizer.forWorkload(workload).needsHttp && !state.opaquePodPort(dialled, port)) {
+      const protocol = await sniffProtocol(client, config.protocolDetectTimeoutMs ?? 1000);
+      if (protocol === 'closed') return void client.destroy();
+      if (protocol === 'http1' || protocol === 'http2') {
+        await this.#http.serve(client, { source, destination: workload, port, path: 'plaintext' }, protocol);
+        return;
+      }
+    }
+    const request = { source, destination: { ip: dialled, port } };
+    if (!authorize(this.inputs, workload, request, 'plaintext').allowed) return void client.resetAndDestroy();
+    let upstream: Socket;
+    try {
+      upstream = await connectUpstream(workload.ip, port, config.nodeIp, config.connectTimeoutMs);
+    } catch {
+      return void client.resetAndDestroy(); // what the caller would have seen from the pod: nothing listens there
+    }
+    const ends = [socketEnd(client), socketEnd(upstream)] as const;
+    const untrack = this.inputs.authorized?.track({ request, path: 'plaintext', close: () => ends.forEach((end) => end.reset()) });
+    try {
+      await copyDuplex(...ends);
+    } finally {
+      untrack?.();
+    }
+  }
+}
