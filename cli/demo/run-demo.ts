@@ -4,6 +4,7 @@
  * live `weft top` view until Ctrl-C or the duration runs out. Everything it
  * made is removed on the way out.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { countErrors, formatIssue } from '../../model/issues.js';
 import { loadConfigDir } from '../../control-plane/sources/file-source.js';
@@ -37,8 +38,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-async function curlInPod(mesh: TestbedMesh, pod: string, url: string, headers: string[] = []): Promise<string> {
-  const child = mesh.testbed.spawnInPod(pod, ['curl', '-sS', '--max-time', '5', ...headers.flatMap((h) => ['-H', h]), url]);
+async function curlInPod(mesh: TestbedMesh, pod: string, url: string, headers: string[] = [], extra: string[] = []): Promise<string> {
+  const child = mesh.testbed.spawnInPod(pod, ['curl', '-sS', '--max-time', '5', ...headers.flatMap((h) => ['-H', h]), ...extra, url]);
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -70,7 +71,13 @@ function startLoad(mesh: TestbedMesh, loadPod: Workload, config: MeshConfig, opt
   );
 }
 
-async function showFirstRequests(mesh: TestbedMesh, config: MeshConfig, caller: string, out: (line: string) => void): Promise<void> {
+/** `weft authz check` on the demo's config dir, its first line: what the operator would run to ask why. */
+function authzCheckLine(mesh: TestbedMesh, args: string[]): string {
+  const run = spawnSync(process.execPath, [join(installRoot, 'bin', 'weft.js'), 'authz', 'check', '--config-dir', mesh.configDir, ...args], { encoding: 'utf8' });
+  return (run.stdout.split('\n')[0] ?? run.stderr).trim();
+}
+
+async function showFirstRequests(mesh: TestbedMesh, config: MeshConfig, caller: string, loadPod: Workload, out: (line: string) => void): Promise<void> {
   const frontend = config.services.find((s) => s.name === 'frontend')!;
   const reviews = config.services.find((s) => s.name === 'reviews')!;
   const reviewsV1 = config.services.find((s) => s.name === 'reviews-v1')!;
@@ -88,6 +95,13 @@ async function showFirstRequests(mesh: TestbedMesh, config: MeshConfig, caller: 
   out(`Through the frontend service, ${vipUrl(frontend)}, with a W3C trace context:`);
   out(`  ${await curlInPod(mesh, caller, vipUrl(frontend), [`traceparent: ${traceparent}`, 'baggage: demo=weft'])}`);
   out('  frontend passed traceparent and baggage on to reviews; the mesh carried them unchanged.');
+  out('');
+  const port = String(reviews.ports[0]!.port);
+  out(`From the load pod ${loadPod.name} straight to ${vipUrl(reviews)}: the AuthorizationPolicy reviews-readers lets only frontend read reviews:`);
+  out(`  ${await curlInPod(mesh, loadPod.name, vipUrl(reviews), [], ['-w', ' (HTTP %{http_code})'])}`);
+  out('  refused by the proxy in front of reviews before the request reached it; the dry run says why:');
+  out(`  weft authz check --from ${loadPod.namespace}/${loadPod.name} --service ${reviews.namespace}/${reviews.name} --port ${port}`);
+  out(`    ${authzCheckLine(mesh, ['--from', `${loadPod.namespace}/${loadPod.name}`, '--service', `${reviews.namespace}/${reviews.name}`, '--port', port])}`);
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
@@ -146,7 +160,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       out(`  pod ${w.namespace}/${w.name} on ${w.node}: ${w.ip} (cgroup ${mesh.testbed.pod(w.name).cgroupPath})`);
     }
     out('');
-    await showFirstRequests(mesh, config, caller.name, out);
+    await showFirstRequests(mesh, config, caller.name, loadPod, out);
     out('');
     for (const line of tryItLines(mesh, config, caller.name)) out(line);
     out('');

@@ -55,6 +55,9 @@ describe('weft demo', { timeout: 200_000 }, () => {
       output,
       /"frontend":"frontend-0".*"reviews":\{"service":"reviews".*"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","baggage":"demo=weft"\}/,
     );
+    // reviews-readers enforced: the load pod's own call to reviews is refused, and the dry run agrees.
+    assert.match(output, /RBAC: access denied \(HTTP 403\)/);
+    assert.match(output, /DENY {2}shop\/reviews-v\d-0 \S+ {2}no ALLOW policy matched/);
     // The top table, read from both agents inside node-1's namespace, shows the load pod's calls.
     assert.match(output, /2\/2 agents answered · rates over the last/);
     const rows = topRows(output);
