@@ -129,6 +129,7 @@ async function startAgent(
         outboundPort: options.outboundPort,
         connectTimeoutMs: options.connectTimeoutMs,
         connectAttempts: 3,
+        ...(options.pathNormalization ? { pathNormalization: options.pathNormalization } : {}),
         accessLog: {
           mode: options.accessLog ?? agentDefaults.accessLog,
           sampleRate: options.accessLogSampleRate ?? agentDefaults.accessLogSampleRate,

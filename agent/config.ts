@@ -1,3 +1,4 @@
+import type { PathNormalization } from './authz/normalize-path.js';
 import type { AccessLogMode } from './proxy/access-log.js';
 
 /** The agent's settings, from flags; defaults are the node ports of the operator's contract. */
@@ -38,6 +39,8 @@ export interface AgentOptions {
   accessLogSampleRate?: number;
   /** connections one source pod may hold through the proxy at once (default: a quarter of what the open-file limit allows) */
   maxConnectionsPerPod?: number;
+  /** how request paths are normalised (routing, authorization and forwarding read the same one); default DECODE_AND_MERGE_SLASHES */
+  pathNormalization?: PathNormalization;
 }
 
 export const agentDefaults = {

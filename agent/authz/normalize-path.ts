@@ -9,7 +9,8 @@
  * is `/a/b`, as Envoy's canonicaliser makes it). REJECT_ENCODED_SLASHES
  * refuses %2F and %5C instead, for backends that give them a meaning.
  */
-export type PathNormalization = 'DECODE_AND_MERGE_SLASHES' | 'REJECT_ENCODED_SLASHES';
+export const pathNormalizations = ['DECODE_AND_MERGE_SLASHES', 'REJECT_ENCODED_SLASHES'] as const;
+export type PathNormalization = (typeof pathNormalizations)[number];
 
 export const defaultPathNormalization: PathNormalization = 'DECODE_AND_MERGE_SLASHES';
 

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { HeaderModifier } from '../../model/route-types.js';
 import type { Endpoint } from '../state/destination.js';
 import { modifyResponseHeaders } from './header-modifier.js';
+import { respondTrailersOnly } from './local-reply.js';
 import type { ExchangeCore } from './exchange.js';
 import { authorityOf, hopByHopHeaders, requestTarget } from './request-view.js';
 import type { UpstreamPool, UpstreamProtocol } from './upstream-pool.js';
@@ -218,6 +219,7 @@ async function sendHttp2(exchange: ExchangeCore, pool: UpstreamPool, endpoint: E
     let answered = false;
     let trailers: Record<string, string> = {};
     let settled = false;
+    let trailersOnly = false;
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
@@ -241,7 +243,7 @@ async function sendHttp2(exchange: ExchangeCore, pool: UpstreamPool, endpoint: E
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     sendBody(exchange, upstream, options);
-    upstream.once('response', (head: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
+    upstream.once('response', (head: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number) => {
       answered = true;
       const status = Number(head[':status'] ?? 502);
       if (options.discard || options.retryStatus?.(status)) {
@@ -251,6 +253,13 @@ async function sendHttp2(exchange: ExchangeCore, pool: UpstreamPool, endpoint: E
       exchange.status = status;
       if (options.exhaustedOn?.has(status) && exchange.flags === '-') exchange.flags = 'URX';
       if (head['grpc-status'] !== undefined) exchange.grpcStatus = String(head['grpc-status']);
+      // A trailers-only gRPC answer (a status and no message, in one HEADERS frame) is relayed as one.
+      // (`endAfterHeaders` is not set yet when 'response' fires: the frame's flags say it.)
+      if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 && head['grpc-status'] !== undefined) {
+        respondTrailersOnly(response, responseHeaders(head, options.responseHeaders));
+        trailersOnly = true;
+        return;
+      }
       response.writeHead(exchange.status, responseHeaders(head, options.responseHeaders));
       // Only now (the stream stays paused until then): node:http2 may deliver DATA before it emits 'response'.
       upstream.on('data', (chunk: Buffer) => (exchange.responseBodyBytes += chunk.length));
@@ -262,7 +271,7 @@ async function sendHttp2(exchange: ExchangeCore, pool: UpstreamPool, endpoint: E
       if (trailers['grpc-status'] !== undefined) exchange.grpcStatus = trailers['grpc-status'];
     });
     upstream.once('end', () => {
-      if (!answered || settled) return;
+      if (!answered || settled || trailersOnly) return;
       if (Object.keys(trailers).length > 0) response.addTrailers(trailers);
       response.end();
     });

@@ -1,3 +1,4 @@
+import { defaultPathNormalization, pathNormalizations } from '../../agent/authz/normalize-path.js';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -71,6 +72,15 @@ export function registerAgentCommand(program: Command): void {
         .default(agentDefaults.accessLog),
     )
     .option('--access-log-sample-rate <share>', 'with --access-log sampled: the share of successful connections and requests logged (0..1)', share, agentDefaults.accessLogSampleRate)
+    .addOption(
+      new Option(
+        '--path-normalization <mode>',
+        "how request paths are normalised before routing, authorization and forwarding (Istio's pathNormalization; set it alike on every node): " +
+          'DECODE_AND_MERGE_SLASHES decodes %2F and %5C into / and merges slashes; REJECT_ENCODED_SLASHES answers 400 to them instead',
+      )
+        .choices(pathNormalizations)
+        .default(defaultPathNormalization),
+    )
     .option('--max-connections-per-pod <n>', "connections one pod may hold through this node's proxy at once; the excess is reset and counted (default: a quarter of what the open-file limit leaves after a reserve for health, metrics and the control plane)", positiveInteger)
     .action(async (flags) => {
       const log = logger('cli');
@@ -102,6 +112,7 @@ export function registerAgentCommand(program: Command): void {
         accessLog: flags.accessLog,
         accessLogSampleRate: flags.accessLogSampleRate,
         maxConnectionsPerPod: flags.maxConnectionsPerPod,
+        pathNormalization: flags.pathNormalization,
       }, flags.configDir ? new DirectoryFeed(flags.configDir, logger('config', { node: flags.node, dir: flags.configDir })) : undefined);
       // A start that fails has undone what it did: say why, in the log, and exit non-zero.
       const agent = await started.catch((error: Error) => {

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { installRoot } from '../../core/paths.js';
 import { curlInPod, type CurlRequest, type CurlResponse } from '../../testbed/echo/curl.js';
+import { grpcEchoInPod } from '../../testbed/echo/grpc-echo.js';
 import { startEcho, type EchoApp } from '../../testbed/echo/echo-app.js';
 import { workloadDocument, yamlStream } from '../../testbed/mesh-manifests.js';
 import { TestbedMesh } from '../../testbed/mesh.js';
@@ -52,7 +53,14 @@ function manifests(testbed: Testbed): string {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'reviews', namespace: 'shop' },
-      spec: { clusterIP: reviewsVip, selector: { app: 'reviews' }, ports: [{ name: 'http', port: 80, targetPort: 8080, appProtocol: 'http' }] },
+      spec: {
+        clusterIP: reviewsVip,
+        selector: { app: 'reviews' },
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080, appProtocol: 'http' },
+          { name: 'grpc', port: 7070, targetPort: 7070, appProtocol: 'grpc' },
+        ],
+      },
     },
     {
       // The same echo, on a port declared TCP: the L4 path, bytes never parsed.
@@ -151,6 +159,22 @@ describe('authorization at the destination: tunnel, same node and plaintext call
 
   const ip = (pod: string) => mesh.testbed.pod(pod).ip;
 
+  /** The sum of a metric's samples whose labels include these. */
+  function sampled(text: string, metric: string, labels: Record<string, string>): number {
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${metric}{`)) continue;
+      if (Object.entries(labels).every(([name, value]) => line.includes(`${name}="${value}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  }
+
+  async function metricsText(node: string): Promise<string> {
+    const { ip: nodeIp, netns } = mesh.testbed.node(node);
+    const { stdout } = await mesh.testbed.run(['curl', '-sS', '--max-time', '5', `http://${nodeIp}:15020/metrics`], { netns, timeoutMs: 10_000 });
+    return stdout;
+  }
+
   /**
    * `weft authz check` on the config dir the mesh runs: it must say what the data plane did, for every
    * endpoint it names. `expected` is the data plane's verdict observed just before.
@@ -183,6 +207,22 @@ describe('authorization at the destination: tunnel, same node and plaintext call
     assert.equal(echoes.get('reviews-1')!.requests().filter((r) => r.path === '/write').length, 0, 'no denied request reached a pod');
     assert.equal(echoes.get('reviews-2')!.requests().filter((r) => r.path === '/write').length, 0);
     assertCheckAgrees(['--from', 'shop/frontend', '--service', 'shop/reviews', '--port', '80', '--method', 'POST', '--path', '/write'], 'deny', 'frontend POST');
+    // As Istio reports them: the caller's proxy counts the 403s, both proxies count the decisions by policy.
+    const node1 = await metricsText('node-1');
+    assert.ok(sampled(node1, 'istio_requests_total', { response_code: '403', response_flags: 'RBAC' }) > 0, 'node-1 reports its own 403s, flagged RBAC');
+    assert.ok(sampled(node1, 'istio_requests_total', { response_code: '403', connection_security_policy: 'mutual_tls' }) > 0, "and node-2's, relayed through the tunnel");
+    for (const node of ['node-1', 'node-2']) {
+      const text = node === 'node-1' ? node1 : await metricsText(node);
+      assert.ok(sampled(text, 'weft_authorization_decisions_total', { policy: '', action: '', decision: 'deny' }) > 0, `${node} counts its denials`);
+      assert.ok(sampled(text, 'weft_authorization_decisions_total', { policy: 'shop/reviews-readers', action: 'ALLOW', decision: 'allow' }) > 0, `${node} counts what reviews-readers allowed`);
+    }
+  });
+
+  test('gRPC: a call the policy does not allow ends PERMISSION_DENIED, on both endpoints', async () => {
+    await applyPolicies(readers);
+    const report = await grpcEchoInPod(mesh.testbed, 'frontend', { target: `${reviewsVip}:7070`, call: 'unary', count: 6 });
+    assert.deepEqual(report.calls.map((call) => `${call.codeName} ${call.details}`), report.calls.map(() => 'PERMISSION_DENIED RBAC: access denied'));
+    assertCheckAgrees(['--from', 'shop/frontend', '--service', 'shop/reviews', '--port', '7070', '--path', '/proto.EchoTestService/Echo'], 'deny', 'a gRPC call (POST)');
   });
 
   test('another principal and another namespace are refused: 403 on the HTTP port, a reset on the TCP one', async () => {
