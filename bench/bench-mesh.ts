@@ -18,6 +18,11 @@
  * control, haproxy-http, is HAProxy in `mode http` with the same one route.
  * Only their HTTP figures are theirs: bulk and held connections go to the
  * services' TCP ports, as on the L4 paths, and are not measured again.
+ *
+ * Authorization: the mesh holds 100 AuthorizationPolicies that select no pod
+ * of the run, so the L4 paths measure connections to pods no policy selects
+ * with policies present; same-node-authz goes to server-guarded on node-1,
+ * which one L4 ALLOW policy (the client's principal) selects.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -91,6 +96,20 @@ function oneRoute(service: string): string {
   ].join('\n');
 }
 
+/** One L4 ALLOW on server-guarded (the client's identity), and 100 policies that select no pod of the run. */
+function benchPolicies(): string {
+  const policy = (name: string, spec: string[]) => ['apiVersion: weft.dev/v1alpha1', 'kind: AuthorizationPolicy', `metadata: { name: ${name}, namespace: default }`, 'spec:', ...spec, ''].join('\n');
+  const guarded = policy('guarded', [
+    '  selector: { matchLabels: { app: guarded } }',
+    '  action: ALLOW',
+    '  rules: [{ from: [{ source: { principals: ["cluster.local/ns/default/sa/client"] } }] }]',
+  ]);
+  const unrelated = Array.from({ length: 100 }, (_, i) =>
+    policy(`unrelated-${i}`, [`  selector: { matchLabels: { app: nobody-${i} } }`, `  action: ${i % 2 === 0 ? 'ALLOW' : 'DENY'}`, `  rules: [{ from: [{ source: { namespaces: ["elsewhere-${i}"] } }], to: [{ operation: { methods: [GET], paths: ["/x/${i}/*"] } }] }]`]),
+  );
+  return [guarded, ...unrelated].join('---\n');
+}
+
 export class BenchMesh {
   readonly routes = new Map<PathName, PathRoute>();
   #paths: PathName[] = [];
@@ -119,14 +138,16 @@ export class BenchMesh {
       { name: 'plain', node: 'node-1', workload: false },
       { name: 'server-near', node: 'node-1', labels: { app: 'near' } },
       { name: 'server-far', node: 'node-2', labels: { app: 'far' } },
+      { name: 'server-guarded', node: 'node-1', labels: { app: 'guarded' } },
     ];
-    const meshServices = [...services('near', 'near', 10), ...services('far', 'far', 20), ...services('near-l7', 'near', 30, true), ...services('far-l7', 'far', 40, true)];
+    const meshServices = [...services('near', 'near', 10), ...services('far', 'far', 20), ...services('near-l7', 'near', 30, true), ...services('far-l7', 'far', 40, true), ...services('guarded', 'guarded', 50)];
     const mesh = await TestbedMesh.create({
       nodes: ['node-1', 'node-2'],
       pods,
       manifests: (bed) => ({
         'mesh.yaml': meshManifests(bed, pods, meshServices),
         'routes.yaml': [oneRoute('near-l7-http'), oneRoute('far-l7-http')].join('---\n'),
+        'policies.yaml': benchPolicies(),
       }),
     });
     const bench = new BenchMesh(mesh, options.profileDir, maxConnections);
@@ -157,8 +178,8 @@ export class BenchMesh {
 
   async #build(paths: PathName[], maxConnections: number, progress: (line: string) => void): Promise<void> {
     const bed = this.bed;
-    progress('servers: bench server and iperf3 in server-near and server-far');
-    for (const pod of ['server-near', 'server-far']) {
+    progress('servers: bench server and iperf3 in server-near, server-far and server-guarded');
+    for (const pod of ['server-near', 'server-far', 'server-guarded']) {
       const server = bed.spawnInPod(pod, [process.execPath, programs('bench-server'), '--http-port', String(ports.http), '--hold-port', String(ports.hold)]);
       await waitForEvent(bed, server, 'listening', 10_000);
       const iperf = bed.spawnInPod(pod, ['iperf3', '--server', '--port', String(ports.iperf), '--idle-timeout', '60']);
@@ -271,6 +292,7 @@ export class BenchMesh {
     all.push(
       { name: 'same-node-l7', clientPod: 'client', meshed: true, to: vips(30), hops: [this.agentHop('node-1')], socketsPerConnection: 2, l7: true },
       { name: 'cross-node-l7', clientPod: 'client', meshed: true, to: vips(40), hops: [this.agentHop('node-1'), this.agentHop('node-2')], socketsPerConnection: 1, l7: true },
+      { name: 'same-node-authz', clientPod: 'client', meshed: true, to: vips(50), hops: [this.agentHop('node-1')], socketsPerConnection: 2 },
     );
     this.routes.clear();
     for (const route of all) if (this.#paths.includes(route.name)) this.routes.set(route.name, route);

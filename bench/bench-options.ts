@@ -1,6 +1,6 @@
 /** What one bench run does: which paths, how many rounds, how long each measurement lasts. */
 
-export const pathNames = ['direct', 'same-node', 'cross-node-mtls', 'haproxy', 'same-node-l7', 'cross-node-l7', 'haproxy-http'] as const;
+export const pathNames = ['direct', 'same-node', 'cross-node-mtls', 'haproxy', 'same-node-l7', 'cross-node-l7', 'haproxy-http', 'same-node-authz'] as const;
 export type PathName = (typeof pathNames)[number];
 
 /** The L7 paths (HTTP terminated, one HTTPRoute) and their control, HAProxy in `mode http` on the same route. */

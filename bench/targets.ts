@@ -92,8 +92,27 @@ export function evaluateTargets(summaries: PathSummary[]): TargetResult[] {
         : judge(addedSpec, added?.value, [addedAmounts, spreadNote(added)].filter(Boolean).join('; ')),
     ];
   });
+  /** Issue 14: authorization where a policy applies costs little, and nothing where none does (the L4 paths run with 100 unrelated policies). */
+  const plain = path('same-node');
+  const guarded = path('same-node-authz');
+  const authzTargets =
+    plain && guarded
+      ? [
+          judge(
+            { target: 'same-node-authz req/s vs same-node req/s (an L4 ALLOW applies vs none)', unit: '×', kind: 'at-least', limit: 0.9 },
+            plain.requestsPerSecond && guarded.requestsPerSecond ? guarded.requestsPerSecond.median / plain.requestsPerSecond.median : undefined,
+            plain.requestsPerSecond && guarded.requestsPerSecond ? `${round(guarded.requestsPerSecond.median)} vs ${round(plain.requestsPerSecond.median)} req/s` : '',
+          ),
+          judge(
+            { target: 'same-node-authz added p50 vs same-node added p50', unit: '×', kind: 'at-most', limit: 1.1 },
+            plain.addedUs.p50 && guarded.addedUs.p50 && plain.addedUs.p50.median > 0 ? guarded.addedUs.p50.median / plain.addedUs.p50.median : undefined,
+            plain.addedUs.p50 && guarded.addedUs.p50 ? `${round(guarded.addedUs.p50.median)} µs vs ${round(plain.addedUs.p50.median)} µs` : '',
+          ),
+        ]
+      : [];
   return [
     ...l7Targets,
+    ...authzTargets,
     versusHaproxy('p50', 1.0),
     versusHaproxy('p99', 1.5),
     judge({ target: 'bulk throughput with mTLS vs direct', unit: '×', kind: 'at-least', limit: 0.35 }, bulk?.value, spreadNote(bulk)),
