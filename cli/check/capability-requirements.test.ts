@@ -26,7 +26,7 @@ describe('capability requirements', () => {
   it('names the one that is missing, and how to grant it', () => {
     const onlyBpf = rows(facts(['BPF']));
     assert.deepEqual(failing(facts(['BPF'])), ['netAdmin']);
-    assert.match(onlyBpf.netAdmin.detail, /^CAP_NET_ADMIN is not in CapEff 0000008000000000 \(euid 0\); needed to load cgroup\/connect4 and sockops/);
+    assert.match(onlyBpf.netAdmin.detail, /^CAP_NET_ADMIN is not in CapEff 0000008000000000 \(euid 0\); needed to load cgroup\/connect4, sockops and sk_lookup/);
     assert.equal(onlyBpf.netAdmin.fix, 'grant it (in Kubernetes: securityContext.capabilities.add [NET_ADMIN])');
     const onlyNetAdmin = rows(facts(['NET_ADMIN']));
     assert.deepEqual(failing(facts(['NET_ADMIN'])), ['bpf']);

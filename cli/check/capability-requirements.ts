@@ -58,7 +58,7 @@ export function netAdminCapability(facts: PrivilegeFacts): Finding {
   if (has('SYS_ADMIN') && atLeast(facts, 5, 8)) {
     return { ok: true, detail: `not effective, but CAP_SYS_ADMIN is, which the kernel accepts in its place (euid ${facts.effectiveUid})` };
   }
-  return missing(facts, 'NET_ADMIN', 'needed to load cgroup/connect4 and sockops (networking programs) and attach them to pod cgroups', 'grant it (in Kubernetes: securityContext.capabilities.add [NET_ADMIN])');
+  return missing(facts, 'NET_ADMIN', 'needed to load cgroup/connect4, sockops and sk_lookup (networking programs), attach them to pod cgroups and network namespaces, and make the sockhash', 'grant it (in Kubernetes: securityContext.capabilities.add [NET_ADMIN])');
 }
 
 export function sysResourceCapability(facts: PrivilegeFacts): Finding {

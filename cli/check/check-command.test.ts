@@ -81,11 +81,11 @@ describe('weft check', () => {
       assert.equal(check.fix, undefined);
     }
     for (const id of ['kernel-version', 'capability-bpf', 'capability-net-admin', 'capability-sys-resource', 'native-addon', 'bpf-syscall',
-      'program-cgroup-connect4', 'program-sockops', 'program-cgroup-skb-ingress', 'map-hash', 'map-lru-hash', 'map-percpu-array',
+      'program-cgroup-connect4', 'program-sockops', 'program-cgroup-skb-ingress', 'program-sk-lookup', 'map-hash', 'map-lru-hash', 'map-percpu-array', 'map-sockhash',
       'btf', 'cgroup2', 'bpffs', 'bpf-objects']) {
       assert.equal(byId(checks, id).required, true, id);
     }
-    for (const id of ['capability-perfmon', 'program-sk-msg', 'map-sockhash', 'tool-ip', 'tool-nsenter']) {
+    for (const id of ['capability-perfmon', 'program-sk-msg', 'tool-ip', 'tool-nsenter']) {
       assert.equal(byId(checks, id).required, false, id);
     }
     assert.equal(checks.find((c) => c.id === 'capability-sys-admin'), undefined, 'CAP_SYS_ADMIN is never required');
@@ -116,8 +116,8 @@ describe('weft check', () => {
     assert.equal(json.status, 1);
     assert.deepEqual(missingIds(checks), [
       'bpf-syscall', 'capability-bpf', 'capability-net-admin',
-      'map-array', 'map-hash', 'map-lru-hash', 'map-percpu-array',
-      'program-cgroup-connect4', 'program-cgroup-skb-ingress', 'program-sockops',
+      'map-array', 'map-hash', 'map-lru-hash', 'map-percpu-array', 'map-sockhash',
+      'program-cgroup-connect4', 'program-cgroup-skb-ingress', 'program-sk-lookup', 'program-sockops',
     ]);
     assert.match(byId(checks, 'capability-bpf').detail, /^CAP_BPF is not in CapEff 0000000000000000 \(euid 0\)/);
     assert.match(byId(checks, 'capability-bpf').fix ?? '', /^grant it .*\[BPF\]/); // euid 0 already: sudo would not help
@@ -142,8 +142,8 @@ describe('weft check', () => {
   it('with CAP_BPF alone names CAP_NET_ADMIN as what is missing, and the programs it blocks', () => {
     const { run: json, checks } = checkJson('setpriv', withCapabilities(['bpf']));
     assert.equal(json.status, 1);
-    assert.deepEqual(missingIds(checks), ['capability-net-admin', 'program-cgroup-connect4', 'program-sockops']);
-    assert.match(byId(checks, 'capability-net-admin').detail, /^CAP_NET_ADMIN is not in CapEff 0000008000000000 \(euid 0\); needed to load cgroup\/connect4 and sockops/);
+    assert.deepEqual(missingIds(checks), ['capability-net-admin', 'map-sockhash', 'program-cgroup-connect4', 'program-sk-lookup', 'program-sockops']);
+    assert.match(byId(checks, 'capability-net-admin').detail, /^CAP_NET_ADMIN is not in CapEff 0000008000000000 \(euid 0\); needed to load cgroup\/connect4, sockops and sk_lookup/);
     assert.equal(byId(checks, 'capability-net-admin').fix, 'grant it (in Kubernetes: securityContext.capabilities.add [NET_ADMIN])');
     // Not blamed on the kernel: the refusal is the missing capability's.
     assert.equal(byId(checks, 'program-cgroup-connect4').detail, 'not probed: CAP_NET_ADMIN is missing, which this type needs (redirects connects to the proxy)');
