@@ -161,6 +161,11 @@ async function startAgent(
     const closed = proxy.recheckAuthorization();
     if (closed > 0) log.info({ closed }, 'connections closed: the new policies deny them');
   });
+  if (capture) {
+    // Fail closed: a pod whose plaintext callers the proxy cannot see, and that a policy selects, takes the proxy's connections only.
+    updater.setStrictAnyway((workload) => !capture.captured(workload) && !state.authorizer.forWorkload(workload).none);
+    capture.onChange = () => updater.refresh();
+  }
   const health = new HealthServer(metrics, options.nodeIp, options.metricsPort, { log, detail: () => cached?.readinessDetail() });
   const startedAt = Date.now();
   const admin = new AdminServer(

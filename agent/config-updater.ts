@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { notEnforcedObjects } from '../model/not-enforced.js';
-import type { MeshConfig } from '../model/types.js';
+import type { MeshConfig, Workload } from '../model/types.js';
 import type { ConfigUpdate } from './config-feed/config-feed.js';
 import type { Datapath } from './datapath/datapath.js';
 import { reportEnrolPending } from './enrol/enrol-failure.js';
@@ -39,6 +39,7 @@ export class ConfigUpdater {
   #retry: NodeJS.Timeout | undefined;
   #notEnforcedSaid = '';
   readonly #applied: Array<(mesh: MeshConfig, enrolment: EnrolResult) => void> = [];
+  #strictAnyway: (workload: Workload) => boolean = () => false;
 
   constructor(private readonly inputs: ConfigUpdaterInputs, first: ConfigUpdate) {
     this.#config = first.config;
@@ -85,6 +86,17 @@ export class ConfigUpdater {
     listener(this.#config, this.#enrolment);
   }
 
+  /** Which enrolled pods take connections from the proxy only whatever their mTLS mode (fail closed: see syncIngressPolicies). */
+  setStrictAnyway(decide: (workload: Workload) => boolean): void {
+    this.#strictAnyway = decide;
+    this.refresh();
+  }
+
+  /** The current config applied again: something it is combined with changed (a pod's inbound capture). */
+  refresh(): void {
+    this.#enrolment = this.#apply(this.#config);
+  }
+
   /** Once per change of the list: objects this proxy receives but does not act on. */
   #warnNotEnforced(): void {
     const objects = notEnforcedObjects(this.#config);
@@ -120,12 +132,14 @@ export class ConfigUpdater {
     // State first, then the map: connect4 never redirects to a destination the proxy cannot resolve.
     state.update(mesh, enrolment.byCgroupId);
     syncMeshDestinations(datapath, mesh);
-    syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, nodeIp, enrolLog);
+    // Capture (and the re-check of open connections) before the ingress map: a pod the capture could not
+    // reach is written STRICT below when a policy selects it.
+    for (const listener of this.#applied) listener(mesh, enrolment);
+    syncIngressPolicies(datapath, mesh.peerAuthentications, enrolment.byCgroupId, nodeIp, enrolLog, (workload) => this.#strictAnyway(workload));
     metrics.enrolFailures.set(enrolment.failures.length);
     reportEnrolPending(metrics.enrolPending, enrolment.failures);
     // Certificates for every local meshed identity, before its first connection needs one.
     identities?.manager.retain(localIdentities(mesh, node, identities.manager.trustDomain));
-    for (const listener of this.#applied) listener(mesh, enrolment);
     return enrolment;
   }
 

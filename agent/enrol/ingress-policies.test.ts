@@ -68,3 +68,13 @@ test('no policy at all: the mesh default, PERMISSIVE, written explicitly', () =>
   syncIngressPolicies(map, [], new Map([[11n, b]]), '10.10.0.1');
   assert.deepEqual(map.modes(), { '11:0': IngressMode.permissive });
 });
+
+test('a pod the proxy cannot capture while a policy selects it is written STRICT (port overrides dropped), and back once it can be', () => {
+  const map = new FakeMap();
+  const enrolled = new Map([[1n, b], [2n, c]]);
+  const policies = [peer('c-port', 'UNSET', { app: 'b' }, [{ port: 7001, mode: 'PERMISSIVE' }])];
+  syncIngressPolicies(map, policies, enrolled, '10.0.0.1', undefined, (w) => w.name === 'b');
+  assert.deepEqual(map.modes(), { '1:0': IngressMode.strict, '2:0': IngressMode.permissive });
+  syncIngressPolicies(map, policies, enrolled, '10.0.0.1');
+  assert.deepEqual(map.modes(), { '1:0': IngressMode.permissive, '1:7001': IngressMode.permissive, '2:0': IngressMode.permissive });
+});

@@ -37,17 +37,24 @@ export function ingressEntries(cgroupId: bigint, effective: EffectivePeerAuthent
   ];
 }
 
+/**
+ * `strictAnyway`: pods whose inbound plaintext the proxy cannot see (inbound capture not set) while
+ * an AuthorizationPolicy selects them: fail closed, they take new connections from the proxy only,
+ * as in STRICT, rather than let plaintext callers past a policy unchecked.
+ */
 export function syncIngressPolicies(
   datapath: IngressPolicyMap,
   policies: readonly PeerAuthentication[],
   enrolled: ReadonlyMap<bigint, Workload>,
   proxyIp: string,
   log?: Logger,
+  strictAnyway: (workload: Workload) => boolean = () => false,
 ): { written: number; removed: number } {
   const desired = new Map<string, Entry>();
   const effective = new Map<bigint, EffectivePeerAuthentication>();
   for (const [cgroupId, workload] of enrolled) {
-    effective.set(cgroupId, effectivePeerAuthentication(workload, policies));
+    const configured = effectivePeerAuthentication(workload, policies);
+    effective.set(cgroupId, strictAnyway(workload) ? { mode: 'STRICT', ports: [], decidedBy: 'authorization: inbound capture not set, fail closed' } : configured);
     for (const entry of ingressEntries(cgroupId, effective.get(cgroupId)!, proxyIp)) desired.set(keyOf(entry), entry);
   }
   const current = new Map(datapath.ingressPolicies().map((entry) => [keyOf(entry), entry]));

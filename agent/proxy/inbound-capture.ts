@@ -31,8 +31,10 @@ import { listenBacklog } from './proxy-inputs.js';
 
 /** Where the proxy listens inside each pod (Istio's inbound capture port): on the pod's loopback, reached only by redirection. */
 export const capturePort = 15006;
-/** A pod whose namespace could not be found yet (no process) is looked at again this often. */
+/** A pod whose namespace could not be found yet (no process), or whose socket could not be opened, is
+ * looked at again after this, doubling up to the longest (a pod that stays out of reach costs a few stats a second at most). */
 const pendingRetryMs = 200;
+const longestRetryMs = 5_000;
 
 export type CaptureDatapath = Pick<Datapath, 'attachNetns' | 'detachNetns' | 'setInboundSocket' | 'removeInboundSocket' | 'capturePolicies' | 'setCapturePolicy' | 'removeCapturePolicy'>;
 
@@ -54,7 +56,12 @@ export class InboundCapture {
   readonly #http: InboundHttp;
   readonly #log: Logger;
   #retry: NodeJS.Timeout | undefined;
+  #retryMs = pendingRetryMs;
+  /** the last failure said per pod, so a retry that fails the same way is not logged again */
+  readonly #said = new Map<string, string>();
   #closed = false;
+  /** a pod's capture came (or went) outside sync(): the caller re-derives what depends on it (the fail-closed ingress entries) */
+  onChange: (() => void) | undefined;
 
   constructor(
     private readonly inputs: ListenerInputs,
@@ -65,9 +72,10 @@ export class InboundCapture {
   }
 
   /** The pods to capture for now; sockets of pods that left are closed (the kernel drops their map entries). */
-  sync(pods: readonly CapturedPod[], peerAuthentications: readonly PeerAuthentication[]): void {
+  sync(pods: readonly CapturedPod[], peerAuthentications: readonly PeerAuthentication[], fromRetry = false): void {
     if (this.#closed) return;
     clearTimeout(this.#retry);
+    const before = this.#pods.size;
     const wanted = new Set(pods.map((pod) => pod.owner));
     for (const [owner, socket] of this.#pods) {
       if (wanted.has(owner)) continue;
@@ -77,10 +85,19 @@ export class InboundCapture {
     let pending = 0;
     for (const pod of pods) if (!this.#capture(pod)) pending++;
     syncCapturePolicies(this.datapath, peerAuthentications, [...this.#pods.values()].map((socket) => socket.workload), this.inputs.config.nodeIp);
-    if (pending > 0) {
-      this.#retry = setTimeout(() => this.sync(pods, peerAuthentications), pendingRetryMs);
-      this.#retry.unref();
+    if (fromRetry && this.#pods.size !== before) this.onChange?.();
+    if (pending === 0) {
+      this.#retryMs = pendingRetryMs;
+      return;
     }
+    this.#retry = setTimeout(() => this.sync(pods, peerAuthentications, true), this.#retryMs);
+    this.#retry.unref();
+    this.#retryMs = Math.min(this.#retryMs * 2, longestRetryMs);
+  }
+
+  /** Whether the proxy sees this pod's inbound plaintext (its socket is in place). */
+  captured(workload: Workload): boolean {
+    return [...this.#pods.values()].some((socket) => socket.ip === workload.ip);
   }
 
   close(): void {
@@ -94,7 +111,10 @@ export class InboundCapture {
   /** True when the pod's socket is in place (now or already). */
   #capture(pod: CapturedPod): boolean {
     const netns = podNetns(pod.cgroupDir);
-    if (!netns) return false;
+    if (!netns) {
+      this.#fail(pod, 'no process of the pod, or none this agent can see (in Kubernetes the agent needs hostPID), to find its network namespace by');
+      return false;
+    }
     const current = this.#pods.get(pod.owner);
     if (current && current.inode === netns.inode && current.ip === pod.workload.ip) {
       current.workload = pod.workload;
@@ -105,19 +125,32 @@ export class InboundCapture {
       this.#pods.delete(pod.owner);
       this.datapath.detachNetns(pod.owner); // a new sandbox: the old link points at a namespace that is gone
     }
+    let socket: PodSocket | undefined;
     try {
       const fd = listenInNetns(netns.path, { ip: '127.0.0.1', port: capturePort }, listenBacklog);
-      const socket: PodSocket = { ip: pod.workload.ip, inode: netns.inode, workload: pod.workload, server: this.#serverFor(pod.owner) };
-      socket.server.listen({ fd });
+      socket = { ip: pod.workload.ip, inode: netns.inode, workload: pod.workload, server: this.#serverFor(pod.owner) };
+      socket.server.listen({ fd }); // the server owns the descriptor from here: closing it closes the socket
       this.datapath.setInboundSocket(socket.ip, fd);
       this.datapath.attachNetns(pod.owner, netns.path);
       this.#pods.set(pod.owner, socket);
+      this.#said.delete(pod.owner);
       this.#log.info({ workload: `${pod.workload.namespace}/${pod.workload.name}`, netns: netns.path }, 'inbound capture set');
       return true;
     } catch (error) {
-      this.#log.warn({ err: error, workload: `${pod.workload.namespace}/${pod.workload.name}` }, 'inbound capture not set; retrying');
+      if (socket) this.#release(socket); // half set up: nothing of it stays
+      this.#fail(pod, (error as Error).message, error);
       return false;
     }
+  }
+
+  /** Once per pod and reason; a policy that selects such a pod makes it take the proxy's connections only (fail closed). */
+  #fail(pod: CapturedPod, reason: string, error?: unknown): void {
+    if (this.#said.get(pod.owner) === reason) return;
+    this.#said.set(pod.owner, reason);
+    this.#log.warn(
+      { ...(error ? { err: error } : {}), workload: `${pod.workload.namespace}/${pod.workload.name}`, reason },
+      'inbound capture not set (retrying): plaintext callers are refused while an AuthorizationPolicy selects the pod',
+    );
   }
 
   #serverFor(owner: string): Server {

@@ -8,7 +8,9 @@
  * the policies swapped per case by rewriting the config dir's policies.yaml.
  */
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { PinnedMap } from '../../native/index.js';
+import { IngressMode, decodeIngressPolicy, encodeIngressKey } from '../../agent/datapath/map-codec.js';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -337,6 +339,27 @@ describe('authorization at the destination: tunnel, same node and plaintext call
     } finally {
       for (const holder of holders) holder.kill('SIGKILL');
     }
+  });
+
+  /** The pod-wide cgroup_ingress mode the kernel holds for a pod of node-1. */
+  function ingressMode(pod: string): number | undefined {
+    const map = new PinnedMap(join(mesh.testbed.pinRoot, 'node-1', 'cgroup_ingress'));
+    try {
+      const value = map.lookup(encodeIngressKey({ cgroupId: statSync(mesh.testbed.pod(pod).cgroupDir, { bigint: true }).ino, port: 0 }));
+      return value ? decodeIngressPolicy(value).mode : undefined;
+    } finally {
+      map.close();
+    }
+  }
+
+  test('fail closed: a pod the capture cannot reach (no process to find its namespace by) turns STRICT while a policy selects it', async () => {
+    await applyPolicies();
+    assert.equal(ingressMode('frontend'), IngressMode.permissive);
+    await applyPolicies({ name: 'frontend-guarded', spec: { selector: { matchLabels: { app: 'frontend' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] } });
+    assert.equal(ingressMode('frontend'), IngressMode.strict, 'plaintext callers are refused in the kernel rather than let past the policy unchecked');
+    assert.equal(ingressMode('reviews-1'), IngressMode.permissive, 'a captured pod stays PERMISSIVE: the proxy checks its plaintext callers');
+    await applyPolicies();
+    assert.equal(ingressMode('frontend'), IngressMode.permissive);
   });
 
   test('a pod no policy selects is reached by a plaintext caller as before (through the capture)', async () => {
