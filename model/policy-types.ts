@@ -20,6 +20,9 @@ export interface AuthorizationSource {
   notNamespaces: string[];
   ipBlocks: string[];
   notIpBlocks: string[];
+  /** The same address as ipBlocks (Weft trusts no X-Forwarded-For or PROXY header), ANDed with it as a field of its own. */
+  remoteIpBlocks: string[];
+  notRemoteIpBlocks: string[];
 }
 
 export interface AuthorizationOperation {

@@ -60,6 +60,8 @@ export function authorizationPolicyFromProto(body: AuthorizationPolicy__Output, 
             notNamespaces: [...peer.notNamespaces],
             ipBlocks: each(peer.ipBlocks, `${field}.ipBlocks`, cidrProblem),
             notIpBlocks: each(peer.notIpBlocks, `${field}.notIpBlocks`, cidrProblem),
+            remoteIpBlocks: each(peer.remoteIpBlocks, `${field}.remoteIpBlocks`, cidrProblem),
+            notRemoteIpBlocks: each(peer.notRemoteIpBlocks, `${field}.notRemoteIpBlocks`, cidrProblem),
           };
         }),
         to: rule.to.map((operation, index) => {

@@ -46,6 +46,10 @@ describe('policy codec', () => {
     assert.equal(config.grpcRoutes.length, 1);
     assert.equal(config.authorizationPolicies.length, 4);
     assert.equal(config.peerAuthentications.length, 3);
+    // So that the round trip below carries every source field, the new ones too.
+    const source = config.authorizationPolicies.find((policy) => policy.name === 'reviews-viewers')?.rules[0]?.from[0];
+    assert.ok(source);
+    for (const [field, values] of Object.entries(source)) assert.ok(values.length > 0, `reviews-viewers' first source sets no ${field}`);
   });
 
   const cases: Array<[string, keyof MeshConfig, (object: never) => unknown, (body: never) => unknown]> = [
@@ -124,6 +128,12 @@ describe('policy codec', () => {
     const badCidr = structuredClone(authz);
     badCidr.rules[0]!.from[0]!.ipBlocks = ['10.0.0.0/33'];
     assert.throws(() => authorizationPolicyFromProto(badCidr), /rules\[0\]\.from\[0\]\.ipBlocks\[0\]: .*prefix length/);
+    const badRemote = structuredClone(authz);
+    badRemote.rules[0]!.from[0]!.remoteIpBlocks = ['10.0.0.0/8', '10.0.0.0/33'];
+    assert.throws(() => authorizationPolicyFromProto(badRemote), /rules\[0\]\.from\[0\]\.remoteIpBlocks\[1\]: .*prefix length/);
+    const badNotRemote = structuredClone(authz);
+    badNotRemote.rules[0]!.from[0]!.notRemoteIpBlocks = ['fd00::/8'];
+    assert.throws(() => authorizationPolicyFromProto(badNotRemote), /rules\[0\]\.from\[0\]\.notRemoteIpBlocks\[0\]: .*not an IPv4 address/);
     const badPrincipal = structuredClone(authz);
     badPrincipal.rules[0]!.from[0]!.principals = ['frontend'];
     assert.throws(() => authorizationPolicyFromProto(badPrincipal), /principals\[0\]: must be spiffe:/);

@@ -37,6 +37,8 @@ export function toAuthorizationPolicy({ manifest, source }: Extract<ManifestObje
         notNamespaces: list(peer.notNamespaces),
         ipBlocks: list(peer.ipBlocks),
         notIpBlocks: list(peer.notIpBlocks),
+        remoteIpBlocks: list(peer.remoteIpBlocks),
+        notRemoteIpBlocks: list(peer.notRemoteIpBlocks),
       })),
       to: (rule.to ?? []).map(({ operation }) => ({
         ports: ports(operation.ports),

@@ -50,6 +50,8 @@ spec:
             namespaces: [shop, "team-*", "Bad_NS"]
             ipBlocks: [10.0.0.0/33, 10.0.0.1/8, 10.0.0.0/8]
             notIpBlocks: [fd00::/8]
+            remoteIpBlocks: [10.1.0.0/8, 10.1.0.0/40]
+            notRemoteIpBlocks: [fd01::/8]
       to: [{ operation: { ports: ["70000"], notPorts: ["0"] } }]
       when:
         - { key: "request.auth.claims[iss]", values: [x] }
@@ -106,7 +108,7 @@ kind: AuthorizationPolicy
 metadata: { name: empties, namespace: shop }
 spec:
   rules:
-    - from: [{ source: {} }]
+    - from: [{ source: {} }, { source: { remoteIpBlocks: [10.0.0.0/8] } }, { source: { notRemoteIpBlocks: [10.9.0.0/16] } }]
       to:
         - operation: { paths: ["/api/{*}/x", "/a*b", "*", "/ok*", "*.js"], notPaths: ["/{**}"] }
         - operation: { ports: [] }
@@ -150,6 +152,8 @@ describe('AuthorizationPolicy and PeerAuthentication', () => {
     [4, 'spec.rules[0].from[0].source.namespaces[2]', 'Bad_NS', /must be a namespace name/],
     [4, 'spec.rules[0].from[0].source.ipBlocks[0]', '10.0.0.0/33', /"10\.0\.0\.0\/33" has prefix length \/33; an IPv4 prefix is \/0 to \/32/],
     [4, 'spec.rules[0].from[0].source.notIpBlocks[0]', 'fd00::/8', /is not an IPv4 address or CIDR block/],
+    [4, 'spec.rules[0].from[0].source.remoteIpBlocks[1]', '10.1.0.0/40', /"10\.1\.0\.0\/40" has prefix length \/40; an IPv4 prefix is \/0 to \/32/],
+    [4, 'spec.rules[0].from[0].source.notRemoteIpBlocks[0]', 'fd01::/8', /is not an IPv4 address or CIDR block/],
     [4, 'spec.rules[0].to[0].operation.ports[0]', '70000', /port 70000 is not in 1-65535/],
     [4, 'spec.rules[0].to[0].operation.notPorts[0]', '70000', /port 0 is not in 1-65535/],
     [4, 'spec.rules[0].when[0].key', 'request.auth.claims', /unknown key "request\.auth\.claims\[iss\]"; Weft reads source\.ip/],
@@ -188,6 +192,19 @@ describe('AuthorizationPolicy and PeerAuthentication', () => {
     const hostBits = issueAt(issues, 4, 'spec.rules[0].from[0].source.ipBlocks[1]');
     assert.equal(hostBits.severity, 'warning');
     assert.match(hostBits.message, /10\.0\.0\.1\/8 has host bits set; it means the network 10\.0\.0\.0\/8/);
+  });
+
+  it('warns about a remoteIpBlocks block with host bits set', () => {
+    const hostBits = issueAt(issues, 4, 'spec.rules[0].from[0].source.remoteIpBlocks[0]');
+    assert.equal(hostBits.severity, 'warning');
+    assert.match(hostBits.message, /10\.1\.0\.0\/8 has host bits set; it means the network 10\.0\.0\.0\/8/);
+  });
+
+  it('does not count a source with only remoteIpBlocks or notRemoteIpBlocks as empty', () => {
+    for (const source of [1, 2]) {
+      const path = `spec.rules[0].from[${source}].source`;
+      assert.deepEqual(issues.filter((issue) => issue.document === 12 && issue.path.startsWith(path)).map(formatIssue), [], path);
+    }
   });
 
   it('builds none of the refused policies', () => {

@@ -84,6 +84,8 @@ function checkAuthorizationPolicy(object: Extract<ManifestObject, { kind: 'Autho
       checkEach(source.notNamespaces, [...path, 'notNamespaces'], report, namespaceProblem);
       checkIpBlocks(report, [...path, 'ipBlocks'], source.ipBlocks);
       checkIpBlocks(report, [...path, 'notIpBlocks'], source.notIpBlocks);
+      checkIpBlocks(report, [...path, 'remoteIpBlocks'], source.remoteIpBlocks);
+      checkIpBlocks(report, [...path, 'notRemoteIpBlocks'], source.notRemoteIpBlocks);
     });
     rule.to?.forEach(({ operation }, index) => {
       const path = [...rulePath, 'to', index, 'operation'];

@@ -129,6 +129,8 @@ spec:
             notNamespaces: [legacy]
             ipBlocks: [10.244.0.0/16, 192.168.1.7]
             notIpBlocks: [10.244.9.0/24]
+            remoteIpBlocks: [10.244.0.0/17]
+            notRemoteIpBlocks: [10.244.8.0/24, 10.244.10.5]
         - source: { principals: ["spiffe://cluster.local/ns/ops/*"] }
       to:
         - operation:

@@ -146,7 +146,7 @@ describe('the default mesh (deploy/default)', () => {
           'ALLOW',
           [
             {
-              from: [{ principals: ['spiffe://cluster.local/ns/shop/sa/frontend'], notPrincipals: [], namespaces: [], notNamespaces: [], ipBlocks: [], notIpBlocks: [] }],
+              from: [{ principals: ['spiffe://cluster.local/ns/shop/sa/frontend'], notPrincipals: [], namespaces: [], notNamespaces: [], ipBlocks: [], notIpBlocks: [], remoteIpBlocks: [], notRemoteIpBlocks: [] }],
               to: [{ ports: [9080], notPorts: [], methods: ['GET', 'HEAD'], notMethods: [], paths: [], notPaths: [], hosts: [], notHosts: [] }],
               when: [],
             },

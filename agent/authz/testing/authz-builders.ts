@@ -12,7 +12,7 @@ export interface RuleSpec {
 }
 
 const source = (partial: Partial<AuthorizationSource>): AuthorizationSource => ({
-  principals: [], notPrincipals: [], namespaces: [], notNamespaces: [], ipBlocks: [], notIpBlocks: [], ...partial,
+  principals: [], notPrincipals: [], namespaces: [], notNamespaces: [], ipBlocks: [], notIpBlocks: [], remoteIpBlocks: [], notRemoteIpBlocks: [], ...partial,
 });
 
 const operation = (partial: Partial<AuthorizationOperation>): AuthorizationOperation => ({

@@ -19,6 +19,10 @@ export const AuthorizationSourceSchema = Type.Object(
     notNamespaces: Strings(),
     ipBlocks: Strings(),
     notIpBlocks: Strings(),
+    // Istio's original client address (X-Forwarded-For, PROXY protocol). Weft trusts
+    // neither, so these test the same address as ipBlocks, as a field of their own.
+    remoteIpBlocks: Strings(),
+    notRemoteIpBlocks: Strings(),
   },
   { additionalProperties: false },
 );
