@@ -130,6 +130,8 @@ const cases: Case[] = [
   { name: 'when destination.ip', policies: allow([{ when: [{ key: 'destination.ip', values: ['10.244.2.0/24'] }] }]), want: allowedBy('shop/allow') },
   { name: 'when destination.port', policies: allow([{ when: [{ key: 'destination.port', values: ['9080'] }] }]), want: allowedBy('shop/allow') },
   { name: 'when connection.sni: absent', policies: allow([{ when: [{ key: 'connection.sni', values: ['*'] }] }]), want: noAllowMatched },
+  { name: 'when connection.sni: unknown to a DENY, which then denies (never fail open)', policies: [...allow([{}]), policy('shop/deny', 'DENY', [{ when: [{ key: 'connection.sni', values: ['blocked.example'] }] }])], want: deniedBy('shop/deny') },
+  { name: 'when connection.sni: known and not listed, the DENY does not fire', policies: [...allow([{}]), policy('shop/deny', 'DENY', [{ when: [{ key: 'connection.sni', values: ['blocked.example'] }] }])], request: request({ sni: 'fine.example' }), want: allowedBy('shop/allow') },
   { name: 'when connection.sni: *suffix', policies: allow([{ when: [{ key: 'connection.sni', values: ['*.example.com'] }] }]), request: request({ sni: 'a.example.com' }), want: allowedBy('shop/allow') },
   { name: 'when values and notValues must both hold', policies: allow([{ when: [{ key: 'source.ip', values: ['10.244.0.0/16'], notValues: ['10.244.1.0/24'] }] }]), want: noAllowMatched },
   { name: 'when conditions are ANDed', policies: allow([{ when: [{ key: 'destination.port', values: ['9080'] }, { key: 'source.namespace', values: ['legacy'] }] }]), want: noAllowMatched },

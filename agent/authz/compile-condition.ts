@@ -60,7 +60,12 @@ export function compileCondition(condition: AuthorizationCondition, side: RuleSi
       // Istio writes these without the scheme, as in `principals`.
       return attributeParts(values.map(normalizePrincipal), notValues.map(normalizePrincipal), match, (request) => request.source.principal);
     case 'connection.sni':
-      return attributeParts(values, notValues, match, (request) => request.sni);
+      // The destination proxy reads no TLS ClientHello, so the server name may be unknown: then a DENY
+      // condition on it holds and an ALLOW one does not. Never fail open on what cannot be read.
+      return attributeParts(values, notValues, match, (request) => request.sni).map((part) => ({
+        httpOnly: false,
+        test: (request: AuthzRequest) => (request.sni === undefined ? side === 'deny' : part.test(request)),
+      }));
   }
   const header = headerKey.exec(key)?.[1];
   if (header !== undefined) return [headerPart(header.toLowerCase(), values, notValues, side)];

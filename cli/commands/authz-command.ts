@@ -81,7 +81,7 @@ export function registerAuthzCommand(program: Command): void {
     .option('--path <path>', 'the request target; normalised as the proxy does, query dropped (default /)')
     .option('--host <host>', 'the Host (:authority) the request carries, compared case-insensitively (default: a -H host, or empty)')
     .option('-H, --header <header>', "a request header 'name: value'; repeat for more, or for the same name more than once", collect, [])
-    .option('--sni <name>', 'the TLS server name, for connection.sni conditions')
+    .option('--sni <name>', 'a TLS server name for connection.sni conditions, as if it were known: the proxy reads no ClientHello, so without --sni the check decides as the data plane does (unknown: a DENY on it holds, an ALLOW does not)')
     .addOption(
       new Option('--path-normalization <mode>', `how the path is normalised before matching (default ${defaultPathNormalization})`).choices(pathNormalizations),
     )
