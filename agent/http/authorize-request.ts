@@ -7,6 +7,7 @@
  */
 import { authorityOf } from './request-view.js';
 import type { Workload } from '../../model/types.js';
+import type { DownstreamResponse } from './exchange.js';
 import type { LocalReply } from './local-reply.js';
 import { workloadIdentity } from '../proxy/peer-identity.js';
 import type { ListenerInputs } from '../proxy/proxy-inputs.js';
@@ -25,19 +26,30 @@ export function httpAttributes(view: RequestView): NonNullable<AuthzRequest['htt
   return { method: view.method, path: view.path, host: authorityOf(view), headers: view.headers };
 }
 
-/** The decision for sending a request from `source` to a local `endpoint`; undefined when the endpoint is another node's. */
-export function authorizeLocalRequest(inputs: ListenerInputs, source: Workload | undefined, view: RequestView, endpoint: Endpoint): AuthzDecision | undefined {
+/**
+ * The decision for sending a request from `source` to a local `endpoint`; undefined when the endpoint
+ * is another node's. An allowed request whose `response` is given is re-checked, while it is in flight,
+ * when policies change (authorized-connections.ts).
+ */
+export function authorizeLocalRequest(
+  inputs: ListenerInputs,
+  source: Workload | undefined,
+  view: RequestView,
+  endpoint: Endpoint,
+  response?: DownstreamResponse,
+): AuthzDecision | undefined {
   if (endpoint.workload.node !== inputs.config.nodeName || !source) return undefined;
   const identity = workloadIdentity(source, inputs.certificates?.trustDomain ?? defaultTrustDomain);
-  return authorize(
-    inputs,
-    endpoint.workload,
-    {
-      source: authenticatedSource(identity, source.ip),
-      destination: { ip: endpoint.ip, port: endpoint.port },
-      // A pod port declared opaque elsewhere is TCP to its proxy, on every path (state.opaquePodPort).
-      ...(inputs.state.opaquePodPort(endpoint.ip, endpoint.port) ? {} : { http: httpAttributes(view) }),
-    },
-    'local',
-  );
+  const request: AuthzRequest = {
+    source: authenticatedSource(identity, source.ip),
+    destination: { ip: endpoint.ip, port: endpoint.port },
+    // A pod port declared opaque elsewhere is TCP to its proxy, on every path (state.opaquePodPort).
+    ...(inputs.state.opaquePodPort(endpoint.ip, endpoint.port) ? {} : { http: httpAttributes(view) }),
+  };
+  const decision = authorize(inputs, endpoint.workload, request, 'local');
+  if (decision.allowed && response && inputs.authorized && !response.writableFinished) {
+    const untrack = inputs.authorized.track({ request, path: 'local', close: () => response.destroy() });
+    response.once('close', untrack);
+  }
+  return decision;
 }

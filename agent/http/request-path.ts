@@ -151,7 +151,7 @@ export class RequestPath {
       if (requestTimeout?.aborted) break;
       const endpoint = this.#balancer.next(serviceKey(backend.service, backend.port), backend.endpoints)!;
       exchange.endpoint = endpoint;
-      if (authorizeLocalRequest(this.inputs, exchange.connection.source, exchange.request, endpoint)?.allowed === false) {
+      if (authorizeLocalRequest(this.inputs, exchange.connection.source, exchange.request, endpoint, exchange.downstream.response)?.allowed === false) {
         sendLocalReply(exchange, accessDenied);
         return;
       }

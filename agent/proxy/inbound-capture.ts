@@ -25,7 +25,11 @@ import { InboundHttp } from '../http/inbound-http.js';
 import { sniffProtocol } from '../http/sniff-protocol.js';
 import { authorize } from '../stack/authorization.js';
 import { connectUpstream } from './connect-upstream.js';
-import { copyDuplex, socketEnd } from './copy-duplex.js';
+import { socketEnd } from './copy-duplex.js';
+import { nextConnectionId, type CapturedConnection } from '../stack/connection.js';
+import { forward } from '../stack/forward.js';
+import type { Handler } from '../stack/stack.js';
+import { trackAuthorized } from '../stack/track-authorized.js';
 import type { ListenerInputs } from './proxy-inputs.js';
 import { listenBacklog } from './proxy-inputs.js';
 
@@ -55,6 +59,7 @@ export class InboundCapture {
   readonly #pods = new Map<string, PodSocket>();
   readonly #http: InboundHttp;
   readonly #log: Logger;
+  readonly #forward: Handler<CapturedConnection>;
   #retry: NodeJS.Timeout | undefined;
   #retryMs = pendingRetryMs;
   /** the last failure said per pod, so a retry that fails the same way is not logged again */
@@ -69,6 +74,7 @@ export class InboundCapture {
   ) {
     this.#http = new InboundHttp(inputs);
     this.#log = inputs.inboundLog ?? inputs.log;
+    this.#forward = trackAuthorized<CapturedConnection>(inputs)(forward);
   }
 
   /** The pods to capture for now; sockets of pods that left are closed (the kernel drops their map entries). */
@@ -177,6 +183,7 @@ export class InboundCapture {
 
   /** One plaintext caller: the pod it dialled, authorized, then dialled from the node IP and copied. */
   async #handle(client: Socket, pod: Workload): Promise<void> {
+    const startedAt = performance.now();
     const { config, state } = this.inputs;
     const dialled = stripMapped(client.localAddress ?? '');
     const port = client.localPort ?? 0;
@@ -200,12 +207,18 @@ export class InboundCapture {
     } catch {
       return void client.resetAndDestroy(); // what the caller would have seen from the pod: nothing listens there
     }
-    const ends = [socketEnd(client), socketEnd(upstream)] as const;
-    const untrack = this.inputs.authorized?.track({ request, path: 'plaintext', close: () => ends.forEach((end) => end.reset()) });
-    try {
-      await copyDuplex(...ends);
-    } finally {
-      untrack?.();
-    }
+    const connection: CapturedConnection = {
+      direction: 'captured',
+      id: nextConnectionId(),
+      scope: this.inputs.scope,
+      startedAt,
+      socket: client,
+      peer: { ip: source.ip, port: client.remotePort ?? 0 },
+      destination: { workload, port },
+      downstream: socketEnd(client),
+      upstream: socketEnd(upstream),
+      authorization: { request, path: 'plaintext' },
+    };
+    await this.#forward(connection); // counted in istio_tcp_* (reporter destination, no identity), re-checked on policy changes
   }
 }

@@ -104,7 +104,17 @@ export interface InboundConnection extends ConnectionBase {
   caller?: AuthzRequest['source'];
 }
 
-export type Connection = OutboundConnection | InboundConnection;
+/** A plaintext connection to a pod of this node from outside the mesh, captured in the pod's namespace (inbound-capture.ts). */
+export interface CapturedConnection extends ConnectionBase {
+  readonly direction: 'captured';
+  readonly socket: Socket;
+  /** the caller, as the pod would have seen it */
+  readonly peer: { ip: string; port: number };
+  /** the pod and the port the caller dialled */
+  readonly destination: { workload: Workload; port: number };
+}
+
+export type Connection = OutboundConnection | InboundConnection | CapturedConnection;
 
 let lastId = 0;
 /** Unique in the process, for log lines and subscribers. */

@@ -50,8 +50,10 @@ function complete(connection: Connection, labels: ConnectionLabels, sinks: Acces
   if (connection.direction === 'outbound') {
     const { tunnel } = connection;
     sinks.outbound.info({ src, dst, ...(tunnel ? { tunnel } : {}), sent, received, durationMs, error: error?.message }, 'connection complete');
-  } else {
+  } else if (connection.direction === 'inbound') {
     sinks.inbound.info({ src, dst, sent, received, durationMs, ...connection.trace, error: error?.message }, 'inbound connection complete');
+  } else {
+    sinks.inbound.info({ src, dst, sent, received, durationMs, error: error?.message }, 'inbound plaintext connection complete');
   }
 }
 

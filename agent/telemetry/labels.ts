@@ -15,7 +15,7 @@
  */
 import type { Workload } from '../../model/types.js';
 import { spiffeId, type WorkloadIdentity } from '../../core/spiffe-id.js';
-import type { Connection, InboundConnection, OutboundConnection } from '../stack/connection.js';
+import type { CapturedConnection, Connection, InboundConnection, OutboundConnection } from '../stack/connection.js';
 import { filled } from '../stack/stack.js';
 import type { Destination, Endpoint } from '../state/destination.js';
 import type { TcpLabels } from './istio-metrics.js';
@@ -132,10 +132,38 @@ export class ConnectionLabels {
   of(connection: Connection): Described {
     let described = this.#described.get(connection);
     if (!described) {
-      described = connection.direction === 'outbound' ? this.#outbound(connection) : inbound(connection);
+      described =
+        connection.direction === 'outbound' ? this.#outbound(connection) : connection.direction === 'inbound' ? inbound(connection) : this.#captured(connection);
       this.#described.set(connection, described);
     }
     return described;
+  }
+
+  /** A caller from outside the mesh: no identity on its side, plaintext, reported by the destination as Istio does. */
+  #captured(connection: CapturedConnection): Described {
+    const { workload, port } = connection.destination;
+    const destinationPrincipal = spiffeId({ trustDomain: this.trustDomain, namespace: workload.namespace, serviceAccount: workload.serviceAccount });
+    const labels: TcpLabels = {
+      reporter: 'destination',
+      source_workload: 'unknown',
+      source_workload_namespace: 'unknown',
+      source_principal: 'unknown',
+      destination_workload: workloadName(workload),
+      destination_workload_namespace: workload.namespace,
+      destination_principal: destinationPrincipal,
+      destination_service: 'unknown',
+      destination_service_name: 'unknown',
+      destination_service_namespace: 'unknown',
+      request_protocol: 'tcp',
+      response_flags: '-',
+      connection_security_policy: 'none',
+    };
+    const { ip, port: peerPort } = connection.peer;
+    return {
+      labels,
+      src: { addr: `${ip}:${peerPort}`, plaintext: true },
+      dst: { workload: namespaced(workload), principal: destinationPrincipal, addr: `${workload.ip}:${port}` },
+    };
   }
 
   #outbound(connection: OutboundConnection): Described {

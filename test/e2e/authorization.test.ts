@@ -13,6 +13,7 @@ import { PinnedMap } from '../../native/index.js';
 import { IngressMode, decodeIngressPolicy, encodeIngressKey } from '../../agent/datapath/map-codec.js';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { installRoot } from '../../core/paths.js';
 import { curlInPod, type CurlRequest, type CurlResponse } from '../../testbed/echo/curl.js';
@@ -42,6 +43,8 @@ const pods: Pod[] = [
   { name: 'other', namespace: 'shop', node: 'node-1', labels: { app: 'other' }, serviceAccount: 'other' },
   { name: 'foreign', namespace: 'elsewhere', node: 'node-1', labels: { app: 'foreign' }, serviceAccount: 'frontend' },
   { name: 'outsider', namespace: 'shop', node: 'node-1', labels: {}, serviceAccount: 'none', meshed: false },
+  // Meshed, and no process ever runs in it: the capture has no namespace to find it by.
+  { name: 'idle', namespace: 'shop', node: 'node-1', labels: { app: 'idle' }, serviceAccount: 'idle' },
   { name: 'reviews-1', namespace: 'shop', node: 'node-1', labels: { app: 'reviews' }, serviceAccount: 'reviews', echo: true },
   { name: 'reviews-2', namespace: 'shop', node: 'node-2', labels: { app: 'reviews' }, serviceAccount: 'reviews', echo: true },
   { name: 'raw-1', namespace: 'shop', node: 'node-1', labels: { app: 'raw' }, serviceAccount: 'raw', echo: true },
@@ -341,6 +344,20 @@ describe('authorization at the destination: tunnel, same node and plaintext call
     }
   });
 
+  test('a new DENY cuts HTTP requests in flight within 2 s, on one node and at the tunnel\'s end', async () => {
+    await applyPolicies(readers);
+    // Two slow requests (the echo answers after 10 s), one per endpoint: reviews-1 on node-1, reviews-2 across the tunnel.
+    const inFlight = [0, 1].map(() => curl('frontend', [{ url: 'http://reviews/slow?delay=10s' }]).then(([answer]) => ({ answer: answer!, at: Date.now() })));
+    // The echo says nothing before it answers: give the two requests a moment to reach it (bounded, well under their 10 s).
+    await sleep(700);
+    await applyPolicies(readers, { name: 'deny-slow', spec: { selector: { matchLabels: { app: 'reviews' } }, action: 'DENY', rules: [{ to: [{ operation: { paths: ['/slow'] } }] }] } });
+    const applied = Math.max(...[...mesh.agents.keys()].map((node) => Date.parse(String(mesh.testbed.readLogLines(mesh.agents.get(node)!.logFile).filter((l) => l.msg === 'config applied').at(-1)!.time))));
+    for (const { answer, at } of await Promise.all(inFlight)) {
+      assert.notEqual(answer.status, 200, 'the slow request was cut, not answered');
+      assert.ok(at - applied <= 2_000, `cut ${at - applied} ms after the DENY was applied (curl exit ${answer.exitCode})`);
+    }
+  });
+
   /** The pod-wide cgroup_ingress mode the kernel holds for a pod of node-1. */
   function ingressMode(pod: string): number | undefined {
     const map = new PinnedMap(join(mesh.testbed.pinRoot, 'node-1', 'cgroup_ingress'));
@@ -354,12 +371,12 @@ describe('authorization at the destination: tunnel, same node and plaintext call
 
   test('fail closed: a pod the capture cannot reach (no process to find its namespace by) turns STRICT while a policy selects it', async () => {
     await applyPolicies();
-    assert.equal(ingressMode('frontend'), IngressMode.permissive);
-    await applyPolicies({ name: 'frontend-guarded', spec: { selector: { matchLabels: { app: 'frontend' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] } });
-    assert.equal(ingressMode('frontend'), IngressMode.strict, 'plaintext callers are refused in the kernel rather than let past the policy unchecked');
+    assert.equal(ingressMode('idle'), IngressMode.permissive);
+    await applyPolicies({ name: 'idle-guarded', spec: { selector: { matchLabels: { app: 'idle' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] } });
+    assert.equal(ingressMode('idle'), IngressMode.strict, 'plaintext callers are refused in the kernel rather than let past the policy unchecked');
     assert.equal(ingressMode('reviews-1'), IngressMode.permissive, 'a captured pod stays PERMISSIVE: the proxy checks its plaintext callers');
     await applyPolicies();
-    assert.equal(ingressMode('frontend'), IngressMode.permissive);
+    assert.equal(ingressMode('idle'), IngressMode.permissive);
   });
 
   test('a pod no policy selects is reached by a plaintext caller as before (through the capture)', async () => {
@@ -367,5 +384,8 @@ describe('authorization at the destination: tunnel, same node and plaintext call
     const [answer] = await curl('outsider', [{ url: `http://${ip('raw-2')}:8080/read` }]);
     assert.equal(answer!.status, 200);
     assert.equal(answer!.echo!.pod, 'raw-2');
+    // Reported as Istio's destination side reports a plaintext caller: no source identity, security policy none.
+    const text = await metricsText('node-2');
+    assert.ok(sampled(text, 'istio_tcp_connections_opened_total', { reporter: 'destination', source_principal: 'unknown', destination_workload: 'raw', connection_security_policy: 'none' }) > 0, 'node-2 counts the captured connection');
   });
 });
