@@ -5,8 +5,11 @@
  *   node-1: client       enrolled; the meshed paths start here
  *           plain        not enrolled (no Workload): direct and HAProxy start here
  *           server-near  enrolled; behind the near-* services (same-node path)
- *           haproxy      in the node's namespace, forwarding to server-far
- *   node-2: server-far   enrolled; behind the far-* services, and the direct target
+ *           haproxy      in the node's namespace, forwarding to server-plain
+ *   node-2: server-far   enrolled; behind the far-* services
+ *           server-plain not enrolled: the direct and HAProxy target (a meshed pod's
+ *                        plaintext callers are captured into its node's proxy, so a
+ *                        baseline must go to a pod outside the mesh)
  *
  * Every server pod runs the same bench server (HTTP and hold ports) and an
  * iperf3 server. Each path is a client pod and three addresses (HTTP, bulk,
@@ -138,6 +141,7 @@ export class BenchMesh {
       { name: 'plain', node: 'node-1', workload: false },
       { name: 'server-near', node: 'node-1', labels: { app: 'near' } },
       { name: 'server-far', node: 'node-2', labels: { app: 'far' } },
+      { name: 'server-plain', node: 'node-2', workload: false },
       { name: 'server-guarded', node: 'node-1', labels: { app: 'guarded' } },
     ];
     const meshServices = [...services('near', 'near', 10), ...services('far', 'far', 20), ...services('near-l7', 'near', 30, true), ...services('far-l7', 'far', 40, true), ...services('guarded', 'guarded', 50)];
@@ -178,8 +182,8 @@ export class BenchMesh {
 
   async #build(paths: PathName[], maxConnections: number, progress: (line: string) => void): Promise<void> {
     const bed = this.bed;
-    progress('servers: bench server and iperf3 in server-near, server-far and server-guarded');
-    for (const pod of ['server-near', 'server-far', 'server-guarded']) {
+    progress('servers: bench server and iperf3 in server-near, server-far, server-guarded and server-plain');
+    for (const pod of ['server-near', 'server-far', 'server-guarded', 'server-plain']) {
       const server = bed.spawnInPod(pod, [process.execPath, programs('bench-server'), '--http-port', String(ports.http), '--hold-port', String(ports.hold)]);
       await waitForEvent(bed, server, 'listening', 10_000);
       const iperf = bed.spawnInPod(pod, ['iperf3', '--server', '--port', String(ports.iperf), '--idle-timeout', '60']);
@@ -195,9 +199,9 @@ export class BenchMesh {
       const forwards: Forward[] = (Object.keys(ports) as Purpose[]).map((p) => ({
         name: `bench-${p}`,
         listenPort: haproxyPorts[p],
-        target: { ip: bed.pod('server-far').ip, port: ports[p] },
+        target: { ip: bed.pod('server-plain').ip, port: ports[p] },
       }));
-      forwards.push({ name: 'bench-http-l7', listenPort: haproxyHttpPorts.http, target: { ip: bed.pod('server-far').ip, port: ports.http }, mode: 'http' });
+      forwards.push({ name: 'bench-http-l7', listenPort: haproxyHttpPorts.http, target: { ip: bed.pod('server-plain').ip, port: ports.http }, mode: 'http' });
       this.#haproxy = await startHaproxy(bed, 'node-1', forwards, maxConnections);
     }
     this.#paths = paths;
@@ -252,13 +256,13 @@ export class BenchMesh {
   }
 
   #makeRoutes(): void {
-    const far = this.bed.pod('server-far').ip;
+    const baseline = this.bed.pod('server-plain').ip;
     const at = (host: string, base: Record<Purpose, number> = ports) =>
       Object.fromEntries((Object.keys(ports) as Purpose[]).map((p) => [p, { host, port: base[p] }])) as Record<Purpose, Address>;
     const vips = (vipBase: number) =>
       Object.fromEntries((Object.keys(ports) as Purpose[]).map((p) => [p, { host: vip(vipBase, p), port: ports[p] }])) as Record<Purpose, Address>;
     const all: PathRoute[] = [
-      { name: 'direct', clientPod: 'plain', meshed: false, to: at(far), hops: [], socketsPerConnection: 0 },
+      { name: 'direct', clientPod: 'plain', meshed: false, to: at(baseline), hops: [], socketsPerConnection: 0 },
       { name: 'same-node', clientPod: 'client', meshed: true, to: vips(10), hops: [this.agentHop('node-1')], socketsPerConnection: 2 },
       // each proxy keeps one socket per connection; the tunnel's streams share a few TLS sockets
       {
