@@ -3,6 +3,7 @@
  * health and admin endpoints. Nothing here decides anything; each part is in its own file.
  */
 import { join } from 'node:path';
+import type { Workload } from '../model/types.js';
 import { NoCgroup2Error, NoConfigSourceError } from './agent-errors.js';
 import { AdminServer } from './admin/admin-server.js';
 import { cachedControlPlaneStart } from './config-cache/cached-start.js';
@@ -180,6 +181,7 @@ async function startAgent(
         startedAt,
         limits,
         proxy: () => ({ ...proxy.status() }),
+        ...(capture ? { capture: { captured: (w: Workload) => capture.captured(w), failure: (owner: string) => capture.failure(owner), selected: (w: Workload) => !state.authorizer.forWorkload(w).none } } : {}),
       }),
     options.adminPort,
   );

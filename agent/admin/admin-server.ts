@@ -24,7 +24,9 @@ export interface AgentStatus {
    */
   noConfig?: { since: string; message: string; cacheProblem?: string };
   configVersion: string;
-  workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string }>;
+  /** `inbound`: how plaintext callers from outside the mesh reach an enrolled pod (inbound-capture.ts): captured (authorized by
+   * the proxy), refused (not captured while a policy selects it: fail closed) or direct (not captured, no policy selects it) */
+  workloads: Array<{ namespace: string; name: string; ip: string; enrolled: boolean; reason?: string; inbound?: string }>;
   datapath: { redirected: string; paired: string };
   uptimeSeconds: number;
   /** Objects in this agent's config that its proxy accepts but does not act on yet (model/not-enforced.ts). */

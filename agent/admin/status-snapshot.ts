@@ -5,6 +5,8 @@ import type { ConfigUpdater } from '../config-updater.js';
 import type { Datapath } from '../datapath/datapath.js';
 import type { RunningIdentities } from '../identity/start-identities.js';
 import type { ConnectionLimits } from '../proxy/connection-limits.js';
+import type { Workload } from '../../model/types.js';
+import { enrolmentOwner } from '../enrol/enroller.js';
 import type { AgentStatus } from './admin-server.js';
 
 export interface StatusInputs {
@@ -18,6 +20,15 @@ export interface StatusInputs {
   proxy: () => Record<string, unknown>;
   startedAt: number;
   limits?: ConnectionLimits;
+  /** the inbound capture and whether a policy selects a workload; absent: no capture (nothing said about plaintext callers) */
+  capture?: { captured(workload: Workload): boolean; failure(owner: string): string | undefined; selected(workload: Workload): boolean };
+}
+
+/** How plaintext callers from outside the mesh reach an enrolled pod: the operator's view of inbound-capture.ts. */
+function inboundOf(capture: NonNullable<StatusInputs['capture']>, workload: Workload): string {
+  if (capture.captured(workload)) return 'captured';
+  const why = capture.failure(enrolmentOwner(workload)) ?? 'capture not set yet';
+  return capture.selected(workload) ? `refused (fail closed: ${why})` : `direct (no policy selects it; ${why})`;
 }
 
 export function statusSnapshot(inputs: StatusInputs): AgentStatus {
@@ -38,6 +49,7 @@ export function statusSnapshot(inputs: StatusInputs): AgentStatus {
         ip: w.ip,
         enrolled: enrolled.has(w),
         ...(enrolled.has(w) ? {} : { reason: failures.get(w) ?? (w.mesh ? 'pending' : 'not meshed') }),
+        ...(enrolled.has(w) && inputs.capture ? { inbound: inboundOf(inputs.capture, w) } : {}),
       })),
     datapath: { redirected: String(stats.redirected), paired: String(stats.paired) },
     uptimeSeconds: Math.round((Date.now() - inputs.startedAt) / 1000),

@@ -101,6 +101,11 @@ export class InboundCapture {
     this.#retryMs = Math.min(this.#retryMs * 2, longestRetryMs);
   }
 
+  /** Why this pod's socket is not in place, as last logged; undefined when it is (or was never tried). */
+  failure(owner: string): string | undefined {
+    return this.#pods.has(owner) ? undefined : this.#said.get(owner);
+  }
+
   /** Whether the proxy sees this pod's inbound plaintext (its socket is in place). */
   captured(workload: Workload): boolean {
     return [...this.#pods.values()].some((socket) => socket.ip === workload.ip);

@@ -48,3 +48,16 @@ test('weft status says plainly when the agent runs on the cached config, and whe
   });
   assert.match(none, /\nNOT READY {3}no config: nothing enrolled \(waiting since 2026-12-04T03:00:00.000Z\)\n {12}the cached config \/x is not used: not JSON\n/);
 });
+
+test('weft status says how plaintext callers from outside the mesh reach each enrolled pod', () => {
+  const text = renderStatus({
+    ...status,
+    workloads: [
+      { namespace: 'shop', name: 'reviews-v1', ip: '10.244.1.12', enrolled: true, inbound: 'captured' },
+      { namespace: 'shop', name: 'idle', ip: '10.244.1.13', enrolled: true, inbound: 'refused (fail closed: no process of the pod)' },
+    ],
+  });
+  assert.match(text, /\nWORKLOAD {32}IP {15}ENROLLED  PLAINTEXT INBOUND\n/);
+  assert.match(text, /\nshop\/reviews-v1 {25}10\.244\.1\.12 {6}yes {7}captured\n/);
+  assert.match(text, /\nshop\/idle {31}10\.244\.1\.13 {6}yes {7}refused \(fail closed: no process of the pod\)\n/);
+});

@@ -34,10 +34,11 @@ export function renderStatus(status: AgentStatus): string {
     `uptime      ${status.uptimeSeconds} s`,
     ...(status.connectionLimits ? [connectionsLine(status.connectionLimits)] : []),
     '',
-    'WORKLOAD'.padEnd(40) + 'IP'.padEnd(17) + 'ENROLLED',
+    'WORKLOAD'.padEnd(40) + 'IP'.padEnd(17) + 'ENROLLED'.padEnd(10) + 'PLAINTEXT INBOUND',
   ];
   for (const w of status.workloads) {
-    lines.push(`${w.namespace}/${w.name}`.padEnd(40) + w.ip.padEnd(17) + (w.enrolled ? 'yes' : `no: ${w.reason ?? 'unknown'}`));
+    const enrolled = w.enrolled ? 'yes'.padEnd(10) + (w.inbound ?? '-') : `no: ${w.reason ?? 'unknown'}`;
+    lines.push(`${w.namespace}/${w.name}`.padEnd(40) + w.ip.padEnd(17) + enrolled);
   }
   if (status.notEnforced?.length) {
     lines.push('', `NOT ENFORCED (accepted, distributed, not acted on by this proxy yet)`);

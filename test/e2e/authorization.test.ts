@@ -375,6 +375,11 @@ describe('authorization at the destination: tunnel, same node and plaintext call
     await applyPolicies({ name: 'idle-guarded', spec: { selector: { matchLabels: { app: 'idle' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] } });
     assert.equal(ingressMode('idle'), IngressMode.strict, 'plaintext callers are refused in the kernel rather than let past the policy unchecked');
     assert.equal(ingressMode('reviews-1'), IngressMode.permissive, 'a captured pod stays PERMISSIVE: the proxy checks its plaintext callers');
+    // And the operator is told, pod by pod.
+    const { netns } = mesh.testbed.node('node-1');
+    const { stdout } = await mesh.testbed.run([process.execPath, join(installRoot, 'bin', 'weft.js'), 'status'], { netns, timeoutMs: 10_000 });
+    assert.match(stdout, /^shop\/idle\s+\S+\s+yes\s+refused \(fail closed: no process of the pod/m);
+    assert.match(stdout, /^shop\/reviews-1\s+\S+\s+yes\s+captured$/m);
     await applyPolicies();
     assert.equal(ingressMode('idle'), IngressMode.permissive);
   });
