@@ -122,17 +122,22 @@ export class InboundCapture {
   /** True when the pod's socket is in place (now or already). */
   #capture(pod: CapturedPod): boolean {
     const netns = podNetns(pod.cgroupDir);
+    const held = this.#pods.get(pod.owner);
+    // A pod whose processes are all gone for now keeps its namespace, and the socket in it stays good.
+    if (!netns && held?.ip === pod.workload.ip) {
+      held.workload = pod.workload;
+      return true;
+    }
     if (!netns) {
       this.#fail(pod, 'no process of the pod, or none this agent can see (in Kubernetes the agent needs hostPID), to find its network namespace by');
       return false;
     }
-    const current = this.#pods.get(pod.owner);
-    if (current && current.inode === netns.inode && current.ip === pod.workload.ip) {
-      current.workload = pod.workload;
+    if (held && held.inode === netns.inode && held.ip === pod.workload.ip) {
+      held.workload = pod.workload;
       return true;
     }
-    if (current) {
-      this.#release(current);
+    if (held) {
+      this.#release(held);
       this.#pods.delete(pod.owner);
       this.datapath.detachNetns(pod.owner); // a new sandbox: the old link points at a namespace that is gone
     }
