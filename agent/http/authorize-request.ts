@@ -9,11 +9,9 @@ import { authorityOf } from './request-view.js';
 import type { Workload } from '../../model/types.js';
 import type { DownstreamResponse } from './exchange.js';
 import type { LocalReply } from './local-reply.js';
-import { workloadIdentity } from '../proxy/peer-identity.js';
 import type { ListenerInputs } from '../proxy/proxy-inputs.js';
 import type { Endpoint } from '../state/destination.js';
-import { authenticatedSource, authorize } from '../stack/authorization.js';
-import { defaultTrustDomain } from '../telemetry/labels.js';
+import { authorize, localSource } from '../stack/authorization.js';
 import type { AuthzDecision } from '../authz/decision.js';
 import type { AuthzRequest } from '../authz/authz-request.js';
 import type { RequestView } from './request-view.js';
@@ -39,9 +37,8 @@ export function authorizeLocalRequest(
   response?: DownstreamResponse,
 ): AuthzDecision | undefined {
   if (endpoint.workload.node !== inputs.config.nodeName || !source) return undefined;
-  const identity = workloadIdentity(source, inputs.certificates?.trustDomain ?? defaultTrustDomain);
   const request: AuthzRequest = {
-    source: authenticatedSource(identity, source.ip),
+    source: localSource(source, inputs.certificates),
     destination: { ip: endpoint.ip, port: endpoint.port },
     // A pod port declared opaque elsewhere is TCP to its proxy, on every path (state.opaquePodPort).
     ...(inputs.state.opaquePodPort(endpoint.ip, endpoint.port) ? {} : { http: httpAttributes(view) }),

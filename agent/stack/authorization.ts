@@ -7,7 +7,9 @@
  * protocol: a reset, a CONNECT answered 403, an HTTP 403.
  */
 import type { WorkloadIdentity } from '../../core/spiffe-id.js';
-import { spiffeId } from '../../core/spiffe-id.js';
+import { spiffeId, type CertificateProvider } from '../../core/spiffe-id.js';
+import { workloadIdentity } from '../proxy/peer-identity.js';
+import { defaultTrustDomain } from '../telemetry/labels.js';
 import type { Workload } from '../../model/types.js';
 import type { AuthzRequest } from '../authz/authz-request.js';
 import type { AuthzDecision } from '../authz/decision.js';
@@ -41,6 +43,11 @@ export function authorize(inputs: AuthorizationInputs, workload: Workload, reque
     channels.authorizationDecision.publish({ scope: inputs.scope, workload, request, decision, path });
   }
   return decision;
+}
+
+/** The source attributes of a pod of this node, by the identity its cgroup gives it (its certificate's, when it has one). */
+export function localSource(source: Workload, certificates: CertificateProvider | undefined): AuthzRequest['source'] {
+  return authenticatedSource(workloadIdentity(source, certificates?.trustDomain ?? defaultTrustDomain), source.ip);
 }
 
 /** `ns/name#rule`, the way logs and errors name what decided. */

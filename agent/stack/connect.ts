@@ -8,12 +8,10 @@
 import { openEndpointTransport, type TransportInputs } from '../proxy/endpoint-transport.js';
 import { http2StreamEnd, socketEnd } from '../proxy/copy-duplex.js';
 import { ConnectionRefusedError } from '../proxy/proxy-errors.js';
-import { workloadIdentity } from '../proxy/peer-identity.js';
 import { TunnelRefusedError } from '../proxy/tunnel-errors.js';
 import type { Endpoint } from '../state/destination.js';
-import { defaultTrustDomain } from '../telemetry/labels.js';
 import type { Workload } from '../../model/types.js';
-import { authenticatedSource, authorize, describeDecision, type AuthorizationInputs } from './authorization.js';
+import { authorize, describeDecision, localSource, type AuthorizationInputs } from './authorization.js';
 import { describeDestination } from '../state/destination.js';
 import type { OutboundConnection } from './connection.js';
 import { filled, type Layer } from './stack.js';
@@ -22,8 +20,7 @@ type ConnectInputs = TransportInputs & AuthorizationInputs;
 
 /** L4: the connection's bytes are opaque here, so policies are applied under Istio's TCP rule. */
 function authorizeLocalConnection(inputs: ConnectInputs, connection: OutboundConnection, source: Workload, endpoint: Endpoint): void {
-  const identity = workloadIdentity(source, inputs.certificates?.trustDomain ?? defaultTrustDomain);
-  const request = { source: authenticatedSource(identity, source.ip), destination: { ip: endpoint.ip, port: endpoint.port } };
+  const request = { source: localSource(source, inputs.certificates), destination: { ip: endpoint.ip, port: endpoint.port } };
   const decision = authorize(inputs, endpoint.workload, request, 'local');
   if (!decision.allowed) throw new ConnectionRefusedError('authorization_denied', `${endpoint.ip}:${endpoint.port}: ${describeDecision(decision)}`);
   connection.authorization = { request, path: 'local' };

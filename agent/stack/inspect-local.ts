@@ -6,13 +6,11 @@
  * Bytes that are not HTTP, or a port declared opaque, go on to connect,
  * which decides once under Istio's TCP rule.
  */
-import { workloadIdentity } from '../proxy/peer-identity.js';
 import type { CertificateProvider } from '../../core/spiffe-id.js';
 import type { InboundHttp } from '../http/inbound-http.js';
 import { sniffProtocol } from '../http/sniff-protocol.js';
 import type { ProxyConfig } from '../proxy/proxy-inputs.js';
-import { defaultTrustDomain } from '../telemetry/labels.js';
-import { authenticatedSource, type AuthorizationInputs } from './authorization.js';
+import { localSource, type AuthorizationInputs } from './authorization.js';
 import type { OutboundConnection } from './connection.js';
 import { filled, type Layer } from './stack.js';
 
@@ -33,11 +31,10 @@ export function inspectLocal(inputs: InspectLocalInputs): Layer<OutboundConnecti
     if (protocol === 'closed') return void connection.socket.destroy();
     if (protocol !== 'http1' && protocol !== 'http2') return next(connection);
     const source = filled(connection.source, 'source');
-    const identity = workloadIdentity(source, inputs.certificates?.trustDomain ?? defaultTrustDomain);
     connection.endpoint = endpoint;
     await inputs.http.serve(
       connection.socket,
-      { source: authenticatedSource(identity, source.ip), sourceWorkload: source, destination: endpoint.workload, port: endpoint.port, path: 'local' },
+      { source: localSource(source, inputs.certificates), sourceWorkload: source, destination: endpoint.workload, port: endpoint.port, path: 'local' },
       protocol,
     );
   };
